@@ -1,0 +1,49 @@
+/// Where each sequence of a flat batch reads and writes its paged KV cache.
+///
+/// The KV cache is split into blocks of `blockSize` token slots; a sequence's block table lists
+/// its blocks in order, so the KV of its position `p` lives in slot
+/// `blockTable[p / blockSize] * blockSize + p % blockSize`. The query tokens of a sequence are
+/// always the last `queryTokens.count` tokens of its context, which is what makes prefill chunks,
+/// decode steps and prefix-cache hits one mechanism.
+public struct AttentionMetadata: Sendable {
+    public struct Sequence: Sendable {
+        /// This sequence's rows in the flat batch.
+        public var queryTokens: Range<Int>
+        /// Tokens of context after this step (cached + new).
+        public var contextLength: Int
+        /// Physical block ids, in position order.
+        public var blockTable: [Int32]
+
+        public init(queryTokens: Range<Int>, contextLength: Int, blockTable: [Int32]) {
+            self.queryTokens = queryTokens
+            self.contextLength = contextLength
+            self.blockTable = blockTable
+        }
+    }
+
+    public var sequences: [Sequence]
+    /// The cache slot of each token of the flat batch.
+    public var slotMapping: [Int32]
+    public var blockSize: Int
+
+    public init(sequences: [Sequence], slotMapping: [Int32], blockSize: Int) {
+        self.sequences = sequences
+        self.slotMapping = slotMapping
+        self.blockSize = blockSize
+    }
+
+    /// Metadata for sequences whose blocks are given, computing every token's slot.
+    public init(sequences: [Sequence], blockSize: Int) {
+        var slots: [Int32] = []
+        for sequence in sequences {
+            let first = sequence.contextLength - sequence.queryTokens.count
+            for position in first..<sequence.contextLength {
+                let block = sequence.blockTable[position / blockSize]
+                slots.append(block * Int32(blockSize) + Int32(position % blockSize))
+            }
+        }
+        self.init(sequences: sequences, slotMapping: slots, blockSize: blockSize)
+    }
+
+    public var tokenCount: Int { slotMapping.count }
+}

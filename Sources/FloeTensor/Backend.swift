@@ -1,0 +1,62 @@
+/// A compute device: memory plus the op set that model code is written against.
+///
+/// Every op writes into a tensor the caller allocated, so a forward pass allocates nothing.
+/// Activations are f32 on the CPU (GPU backends may choose bf16); weights come in whatever
+/// `DType` they were stored in, and each backend dequantizes inside its kernels.
+///
+/// Shapes use `n` for tokens in the flat batch, `d` for the hidden size, `h`/`kvh` for query and
+/// key/value heads, `hd` for the head dimension. The CPU backend is the reference every other
+/// backend is tested against.
+public protocol Backend: AnyObject, Sendable {
+    var name: String { get }
+
+    // MARK: Memory
+
+    /// A zero-filled tensor on this device.
+    func allocate(_ shape: Shape, dtype: DType) -> Tensor
+    /// A device copy of a host tensor (the CPU backend may return the tensor itself).
+    func upload(_ host: Tensor) -> Tensor
+    /// The values of an f32 tensor, on the host.
+    func readFloats(_ tensor: Tensor) -> [Float]
+    /// Overwrites the start of an f32 or i32 tensor.
+    func write(_ values: [Float], into tensor: Tensor)
+    func write(_ values: [Int32], into tensor: Tensor)
+    /// Waits until every op issued so far has finished.
+    func synchronize()
+
+    // MARK: Ops
+
+    /// `out[i] = table[tokens[i]]` — tokens `[n]` i32, table `[vocab, d]` any dtype, out `[n, d]`.
+    func embed(tokens: Tensor, table: Tensor, into out: Tensor)
+    /// `out = x / rms(x) * weight` per row — x, out `[n, d]`, weight `[d]`.
+    func rmsNorm(_ x: Tensor, weight: Tensor, epsilon: Float, into out: Tensor)
+    /// `out = x · weightᵀ + bias` — x `[n, in]` f32, weight `[out, in]` any dtype, bias `[out]`.
+    func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, into out: Tensor)
+    /// Rotates `x` `[n, heads, hd]` in place by `positions[i] · inverseFrequencies[j]`
+    /// (positions `[n]` i32, inverseFrequencies `[hd / 2]` f32).
+    func rope(_ x: Tensor, positions: Tensor, inverseFrequencies: Tensor, style: RoPEStyle)
+    /// `out = silu(gate) * up`, elementwise.
+    func siluMul(gate: Tensor, up: Tensor, into out: Tensor)
+    /// `out = a + b`, elementwise (out may alias a).
+    func add(_ a: Tensor, _ b: Tensor, into out: Tensor)
+    /// Row-wise softmax of `[rows, cols]`.
+    func softmax(_ x: Tensor, into out: Tensor)
+    /// `out[i] = x[indices[i]]` for rows of `[n, d]`; indices are host values.
+    func gatherRows(_ x: Tensor, indices: [Int], into out: Tensor)
+    /// Writes key/value `[n, kvh, hd]` into the paged caches `[blocks · blockSize, kvh, hd]` at
+    /// `metadata.slotMapping`.
+    func storeKV(key: Tensor, value: Tensor, keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata)
+    /// Causal attention of query `[n, h, hd]` over the paged caches, per sequence of `metadata`;
+    /// grouped-query heads share key/value head `head / (h / kvh)`. Writes `[n, h, hd]`.
+    func attention(
+        query: Tensor, keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata,
+        scale: Float, into out: Tensor)
+}
+
+/// Which dimensions of a head RoPE rotates together.
+public enum RoPEStyle: Sendable, Hashable {
+    /// Dimension `i` pairs with `i + hd/2` (Hugging Face "rotate half", NeoX, GGUF `qwen2`).
+    case halves
+    /// Dimension `2i` pairs with `2i + 1` (llama.cpp's "normal" mode: GGUF `llama`, llama2.c).
+    case interleaved
+}

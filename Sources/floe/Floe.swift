@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Floe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "floe",
+        abstract: "Floe: an LLM inference engine and server.",
+        subcommands: [])
+}
