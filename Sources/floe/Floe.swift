@@ -1,9 +1,9 @@
 import ArgumentParser
 
 @main
-struct Floe: AsyncParsableCommand {
+struct Floe: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "floe",
         abstract: "Floe: an LLM inference engine and server.",
-        subcommands: [])
+        subcommands: [GenerateCommand.self, BenchCommand.self])
 }

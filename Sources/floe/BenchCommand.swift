@@ -1,0 +1,94 @@
+import ArgumentParser
+import FloeBench
+import FloeModels
+import Foundation
+
+/// `floe bench`: prefill and decode speed of a model next to this machine's decode bandwidth
+/// bound and, when given, llama.cpp's `llama-bench` on the same file, all in one run.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure prefill/decode tokens/s next to the memory-bandwidth bound and llama-bench.")
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(name: .customLong("prompt-tokens"), help: "Prefill length.")
+    var promptTokens = 512
+
+    @Option(name: .customLong("gen-tokens"), help: "Decode length.")
+    var generatedTokens = 128
+
+    @Option(help: "Timed repetitions (best is kept) after one warm-up.")
+    var repetitions = 3
+
+    @Option(name: .customLong("llama-bench"), help: "Path to llama.cpp's llama-bench, to run on the same file. [env: LLAMA_BENCH]")
+    var llamaBench: String? = ProcessInfo.processInfo.environment["LLAMA_BENCH"]
+
+    @Option(help: "Also write the results as JSON to this file.")
+    var json: String?
+
+    struct Report: Codable {
+        var model: String
+        var threads: Int
+        var cpu: String
+        var weightBytesPerToken: Int
+        var memory: MemoryBandwidth.Result
+        var decodeBoundTokensPerSecond: Double
+        var floe: ModelThroughput.Result
+        var llamaCpp: LlamaBenchPeer.Result?
+    }
+
+    func run() throws {
+        let loaded = try modelOptions.load()
+        let threads = modelOptions.resolvedThreads
+        let memory = MemoryBandwidth.measure(threads: threads)
+        let weightBytes = loaded.model.weightBytesPerToken
+        let floe = try ModelThroughput.measure(
+            model: loaded.model, promptTokens: promptTokens, generatedTokens: generatedTokens, repetitions: repetitions)
+        let peer = try llamaBench.map {
+            try LlamaBenchPeer.run(
+                executable: $0, model: modelOptions.model, threads: threads, promptTokens: promptTokens,
+                generatedTokens: generatedTokens, repetitions: repetitions)
+        }
+        let report = Report(
+            model: (modelOptions.model as NSString).lastPathComponent, threads: threads, cpu: Self.cpuName(),
+            weightBytesPerToken: weightBytes, memory: memory,
+            decodeBoundTokensPerSecond: memory.readBytesPerSecond / Double(weightBytes), floe: floe, llamaCpp: peer)
+        print(Self.table(report, promptTokens: promptTokens, generatedTokens: generatedTokens))
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+        }
+    }
+
+    static func table(_ r: Report, promptTokens: Int, generatedTokens: Int) -> String {
+        func ratio(_ a: Double, _ b: Double?) -> String {
+            guard let b, b > 0 else { return "—" }
+            return String(format: "%.2f×", a / b)
+        }
+        let memoryGB = r.memory.copyBytesPerSecond / 1e9
+        var lines = [
+            "model \(r.model) | \(r.cpu) | \(r.threads) threads",
+            String(format: "memory copy %.1f GB/s (read+write); weights read per decoded token %.1f MB; decode bound %.1f tok/s",
+                memoryGB, Double(r.weightBytesPerToken) / 1e6, r.decodeBoundTokensPerSecond),
+            "",
+            "| test | Floe tok/s | llama.cpp tok/s | Floe / llama.cpp | Floe / bound |",
+            "|---|---|---|---|---|",
+        ]
+        let peerPrefill = r.llamaCpp?.prefillTokensPerSecond, peerDecode = r.llamaCpp?.decodeTokensPerSecond
+        lines.append(String(format: "| pp%d | %.1f | %@ | %@ | — |", promptTokens, r.floe.prefillTokensPerSecond,
+            peerPrefill.map { String(format: "%.1f", $0) } ?? "—", ratio(r.floe.prefillTokensPerSecond, peerPrefill)))
+        lines.append(String(format: "| tg%d | %.1f | %@ | %@ | %@ |", generatedTokens, r.floe.decodeTokensPerSecond,
+            peerDecode.map { String(format: "%.1f", $0) } ?? "—", ratio(r.floe.decodeTokensPerSecond, peerDecode),
+            String(format: "%.0f%%", 100 * r.floe.decodeTokensPerSecond / r.decodeBoundTokensPerSecond)))
+        return lines.joined(separator: "\n")
+    }
+
+    static func cpuName() -> String {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") })
+        else { return "unknown CPU" }
+        return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+    }
+}

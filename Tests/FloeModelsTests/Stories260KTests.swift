@@ -1,0 +1,45 @@
+import FloeCPU
+import FloeEngine
+import FloeModels
+import FloeRunner
+import FloeWeights
+import Foundation
+import Testing
+
+/// stories260K (llama2.c's TinyStories Llama) against transformers' fp32 outputs, loaded from
+/// both its GGUF (interleaved Q/K layout) and its Hugging Face safetensors (rotate-half layout).
+@Suite struct Stories260KTests {
+    static let cases = ReferenceCase.load("stories260K/reference_hf.json")
+    static let ggufPath = Fixtures.root.appendingPathComponent("stories260K/gguf/stories260K-f32.gguf").path
+
+    static func ggufModel() throws -> LlamaModel {
+        let file = try GGUFFile(path: ggufPath)
+        return try LlamaModel(
+            config: LlamaConfig(gguf: file), weights: ModelWeights(source: file), names: LlamaWeightNames(.gguf),
+            ropeStyle: .interleaved, backend: CPUBackend(threads: 2))
+    }
+
+    @Test func ggufConfigMatchesHuggingFaceConfig() throws {
+        let fromGGUF = try LlamaConfig(gguf: GGUFFile(path: Self.ggufPath))
+        let json = try Data(contentsOf: Fixtures.root.appendingPathComponent("stories260K/hf/config.json"))
+        var fromJSON = try LlamaConfig(huggingFaceJSON: json)
+        #expect(fromGGUF.hiddenSize == 64 && fromGGUF.layerCount == 5 && fromGGUF.kvHeadCount == 4)
+        fromJSON.eosTokenIDs = fromGGUF.eosTokenIDs
+        fromJSON.maxPositions = fromGGUF.maxPositions
+        #expect(fromGGUF == fromJSON)
+    }
+
+    @Test(arguments: cases)
+    func ggufMatchesReference(_ reference: ReferenceCase) throws {
+        let generator = SingleSequenceGenerator(model: try Self.ggufModel(), contextCapacity: 256)
+        let logits = try generator.logitsForEveryPosition(reference.inputIDs)
+        #expect(logits.map(LogitChecks.argmax) == reference.argmaxPerPosition)
+        LogitChecks.expectTop10(logits.last!, reference)
+        var generated: [Int] = []
+        try generator.generate(prompt: reference.inputIDs, params: SamplingParams(temperature: 0, maxTokens: 32)) {
+            generated.append($0)
+            return true
+        }
+        #expect(generated == reference.greedy32IDs)
+    }
+}
