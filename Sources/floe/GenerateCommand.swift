@@ -50,8 +50,8 @@ struct GenerateCommand: ParsableCommand {
                 throw ValidationError("--chat: \(modelOptions.model) has no chat template")
             }
             var messages: [ChatMessage] = []
-            if let system { messages.append(ChatMessage(role: "system", content: system)) }
-            messages.append(ChatMessage(role: "user", content: prompt))
+            if let system { messages.append(ChatMessage(role: "system", system)) }
+            messages.append(ChatMessage(role: "user", prompt))
             text = try loaded.renderChat(template: template, messages: messages)
         } else {
             text = prompt
@@ -66,7 +66,7 @@ struct GenerateCommand: ParsableCommand {
         let statistics = try generator.generate(
             prompt: ids, params: params, stopTokens: ignoreEOS ? [] : loaded.stopTokenIDs
         ) { token in
-            let piece = detokenizer.push(token)
+            let piece = detokenizer.append(token)
             if !piece.isEmpty { output.write(Data(piece.utf8)) }
             return true
         }

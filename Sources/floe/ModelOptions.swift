@@ -1,6 +1,7 @@
 import ArgumentParser
 import FloeCPU
 import FloeModels
+import FloeRunner
 import Foundation
 
 /// Options every command that loads a model shares. Each is also read from an environment

@@ -19,6 +19,14 @@ import Testing
             ropeStyle: .interleaved, backend: CPUBackend(threads: 2))
     }
 
+    static func huggingFaceModel() throws -> LlamaModel {
+        let directory = Fixtures.root.appendingPathComponent("stories260K/hf")
+        let config = try LlamaConfig(huggingFaceJSON: Data(contentsOf: directory.appendingPathComponent("config.json")))
+        return try LlamaModel(
+            config: config, weights: ModelWeights(source: SafetensorsCheckpoint(path: directory.path)),
+            names: LlamaWeightNames(.huggingFace), ropeStyle: .halves, backend: CPUBackend(threads: 2))
+    }
+
     @Test func ggufConfigMatchesHuggingFaceConfig() throws {
         let fromGGUF = try LlamaConfig(gguf: GGUFFile(path: Self.ggufPath))
         let json = try Data(contentsOf: Fixtures.root.appendingPathComponent("stories260K/hf/config.json"))
@@ -29,9 +37,10 @@ import Testing
         #expect(fromGGUF == fromJSON)
     }
 
-    @Test(arguments: cases)
-    func ggufMatchesReference(_ reference: ReferenceCase) throws {
-        let generator = SingleSequenceGenerator(model: try Self.ggufModel(), contextCapacity: 256)
+    @Test(arguments: cases, [true, false])
+    func matchesReference(_ reference: ReferenceCase, fromGGUF: Bool) throws {
+        let model = fromGGUF ? try Self.ggufModel() : try Self.huggingFaceModel()
+        let generator = SingleSequenceGenerator(model: model, contextCapacity: 256)
         let logits = try generator.logitsForEveryPosition(reference.inputIDs)
         #expect(logits.map(LogitChecks.argmax) == reference.argmaxPerPosition)
         LogitChecks.expectTop10(logits.last!, reference)
