@@ -13,7 +13,7 @@ struct ByteLevelRoundTripTests {
         let representable = (0..<256).map { byte in
             tokenizer.id(for: String(ByteLevelAlphabet.characters[byte])) != nil
         }
-        var generator = SplitMix64(seed: 0x5EED)
+        var generator = RoundTripRandom(seed: 0x5EED)
         for _ in 0..<300 {
             let text = String(
                 scalars: randomText(using: &generator).unicodeScalars.filter { scalar in
@@ -27,7 +27,7 @@ struct ByteLevelRoundTripTests {
     }
 
     /// Mixed scripts, digits, whitespace runs, combining marks, emoji, controls, CJK.
-    private func randomText(using generator: inout SplitMix64) -> String {
+    private func randomText(using generator: inout RoundTripRandom) -> String {
         let ranges: [ClosedRange<UInt32>] = [
             0x20...0x7E, 0x20...0x7E, 0x09...0x0D, 0xA0...0x17F, 0x300...0x36F, 0x370...0x3FF, 0x400...0x4FF,
             0x590...0x6FF, 0x900...0x97F, 0x3040...0x30FF, 0x4E00...0x4FFF, 0xAC00...0xAD00, 0x1F300...0x1F6FF,
@@ -45,7 +45,7 @@ struct ByteLevelRoundTripTests {
 }
 
 /// Small deterministic generator so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
+struct RoundTripRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
