@@ -124,7 +124,8 @@ struct JSONFields {
 
     func double(_ key: String) throws -> Double? {
         guard let value = object[key], !(value is NSNull) else { return nil }
-        if let number = value as? NSNumber, !(value is Bool) { return number.doubleValue }
+        // JSON booleans also arrive as NSNumber; their Objective-C type code is "c".
+        if let number = value as? NSNumber, String(cString: number.objCType) != "c" { return number.doubleValue }
         throw ModelError.invalidConfig("'\(key)' must be a number, got \(value)")
     }
 

@@ -52,3 +52,35 @@ import Testing
         #expect(generated == reference.greedy32IDs)
     }
 }
+
+/// The whole pipeline on stories260K: tokenizer from the GGUF, then greedy decoding from BOS
+/// reproduces the story llama2.c's README publishes for this model.
+@Suite struct Stories260KStoryTests {
+    static let published = """
+        Once upon a time, there was a little girl named Lily. She loved to play outside in the park. \
+        One day, she saw a big, red ball. She wanted to play with it, but it was too high.
+        Lily's mom said, "Lily, let's go to the park." Lily was sad and didn't know what to do.
+        """
+
+    @Test func greedyFromBOSTellsThePublishedStory() throws {
+        let loaded = try ModelLoader.load(path: Stories260KTests.ggufPath, backend: CPUBackend(threads: 2))
+        let bos = try #require(loaded.tokenizer.bosTokenID)
+        let generator = SingleSequenceGenerator(model: loaded.model, contextCapacity: 256)
+        var ids: [Int] = []
+        try generator.generate(prompt: [bos], params: SamplingParams(temperature: 0, maxTokens: 120)) {
+            ids.append($0)
+            return true
+        }
+        let text = loaded.tokenizer.decode(ids, skipSpecialTokens: true)
+        #expect(text.hasPrefix(Self.published), "got: \(text)")
+    }
+
+    @Test(arguments: Stories260KTests.cases)
+    func tokenizerGivesReferenceIDs(_ reference: ReferenceCase) throws {
+        let loaded = try ModelLoader.load(path: Stories260KTests.ggufPath, backend: CPUBackend(threads: 1))
+        #expect(loaded.tokenizer.encode(reference.prompt) == reference.inputIDs)
+        let huggingFace = try ModelLoader.load(
+            path: Fixtures.root.appendingPathComponent("stories260K/hf").path, backend: CPUBackend(threads: 1))
+        #expect(huggingFace.tokenizer.encode(reference.prompt) == reference.inputIDs)
+    }
+}
