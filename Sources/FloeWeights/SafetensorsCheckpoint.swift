@@ -69,6 +69,8 @@ public final class SafetensorsCheckpoint: WeightSource {
 
     public func contains(_ name: String) -> Bool { fileIndex[name] != nil }
 
+    public func filePath(of name: String) -> String { file(containing: name)?.path ?? path }
+
     /// The shard holding `name`.
     public func file(containing name: String) -> SafetensorsFile? { fileIndex[name].map { files[$0] } }
 

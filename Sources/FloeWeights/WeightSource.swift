@@ -11,6 +11,12 @@ public protocol WeightSource: AnyObject, Sendable {
     func contains(_ name: String) -> Bool
     /// The tensor as stored (a zero-copy view); throws `missingTensor` if absent.
     func tensor(_ name: String) throws -> Tensor
+    /// The file that holds `name` (a shard of a sharded checkpoint), for error messages.
+    func filePath(of name: String) -> String
+}
+
+extension WeightSource {
+    public func filePath(of name: String) -> String { path }
 }
 
 extension WeightSource {
@@ -19,12 +25,12 @@ extension WeightSource {
     public func tensor(_ name: String, shape: Shape, dtypes: Set<DType>? = nil) throws -> Tensor {
         let tensor = try tensor(name)
         guard tensor.shape == shape else {
-            throw WeightsError(.wrongShape(expected: shape, actual: tensor.shape), path: path, tensor: name)
+            throw WeightsError(.wrongShape(expected: shape, actual: tensor.shape), path: filePath(of: name), tensor: name)
         }
         if let dtypes, !dtypes.contains(tensor.dtype) {
             throw WeightsError(
                 .wrongDType(allowed: dtypes.sorted { $0.rawValue < $1.rawValue }, actual: tensor.dtype),
-                path: path, tensor: name)
+                path: filePath(of: name), tensor: name)
         }
         return tensor
     }
