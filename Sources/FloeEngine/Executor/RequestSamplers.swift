@@ -1,0 +1,30 @@
+/// The sampler of every request an executor is running, kept in step with the scheduler's
+/// notices (new, finished, preempted requests).
+public struct RequestSamplers: Sendable {
+    private var samplers: [RequestID: RequestSampler] = [:]
+
+    public init() {}
+
+    /// Drops samplers of finished and preempted requests and creates those of new ones.
+    public mutating func prepare(for output: SchedulerOutput) {
+        for id in output.finishedRequestIDs { samplers[id] = nil }
+        for id in output.preemptedRequestIDs { samplers[id] = nil }
+        for scheduled in output.scheduled {
+            if let newRequest = scheduled.newRequest { samplers[scheduled.id] = newRequest.makeSampler() }
+        }
+    }
+
+    public var count: Int { samplers.count }
+
+    public func params(of id: RequestID) -> SamplingParams? { samplers[id]?.params }
+
+    /// Samples request `id`'s next token from its logits row (used as scratch).
+    public mutating func sample(_ id: RequestID, logits: UnsafeMutableBufferPointer<Float>) -> SampledToken {
+        guard var sampler = samplers.removeValue(forKey: id) else {
+            preconditionFailure("no sampler for \(id): its first ScheduledRequest carried no newRequest")
+        }
+        let token = sampler.sample(logits)
+        samplers[id] = sampler
+        return token
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// Samples one request's tokens with vLLM V1's semantics, one logits row at a time.
+///
+/// Owned by the executor, one per request (built from `NewRequestData`), because vLLM samples
+/// in the runner next to the logits. Order of operations, as vLLM's sampler:
+/// raw logprobs (if asked) → min_tokens mask → logit bias → repetition/frequency/presence
+/// penalties → greedy argmax, or temperature → min_p → top-k → top-p → draw.
+///
+/// Randomness is counter-based: the draw for output token `i` comes from a generator seeded
+/// by (request seed, i). So a request's tokens depend only on its seed and its own tokens —
+/// never on which other requests share the batch, on preemption, or on a sampler rebuilt after
+/// one.
+public struct RequestSampler: Sendable {
+    public let params: SamplingParams
+    public let seed: UInt64
+    private let promptTokens: Set<Int>
+    private let minTokensMask: [Int]
+    private var outputCounts: [Int: Int] = [:]
+    public private(set) var outputCount = 0
+
+    /// - Parameters:
+    ///   - outputTokenIDs: tokens already generated (a request resumed after preemption).
+    ///   - stopTokenIDs: tokens masked until `params.minTokens` tokens exist.
+    public init(params: SamplingParams, seed: UInt64, promptTokenIDs: [Int] = [], outputTokenIDs: [Int] = [], stopTokenIDs: Set<Int> = []) {
+        self.params = params
+        self.seed = seed
+        promptTokens = params.repetitionPenalty != 1 ? Set(promptTokenIDs) : []
+        minTokensMask = params.minTokens > 0 ? stopTokenIDs.sorted() : []
+        for token in outputTokenIDs { accept(token) }
+    }
+
+    /// Records a token appended to the output without sampling it here (e.g. an accepted
+    /// speculative draft). `sample` records its own tokens.
+    public mutating func accept(_ token: Int) {
+        outputCount += 1
+        if params.hasPenalties { outputCounts[token, default: 0] += 1 }
+    }
+
+    /// Picks the next token from `logits` (the buffer is used as scratch and left processed)
+    /// and records it.
+    public mutating func sample(_ logits: UnsafeMutableBufferPointer<Float>) -> SampledToken {
+        var logprobs: [Float]?
+        if params.logprobs != nil, params.logprobsMode == .raw {
+            logprobs = LogitsProcessing.logSoftmax(UnsafeBufferPointer(logits))
+        }
+        if outputCount < params.minTokens { LogitsProcessing.mask(logits, tokens: minTokensMask) }
+        if !params.logitBias.isEmpty { LogitsProcessing.applyLogitBias(logits, bias: params.logitBias) }
+        if params.hasPenalties {
+            LogitsProcessing.applyPenalties(
+                logits, promptTokens: promptTokens, outputCounts: outputCounts, repetition: params.repetitionPenalty,
+                frequency: params.frequencyPenalty, presence: params.presencePenalty)
+        }
+
+        let token: Int
+        if params.isGreedy {
+            token = LogitsProcessing.argmax(UnsafeBufferPointer(logits))
+            if params.logprobs != nil, params.logprobsMode == .processed {
+                logprobs = LogitsProcessing.logSoftmax(UnsafeBufferPointer(logits))
+            }
+        } else {
+            let inverseTemperature = 1 / params.temperature
+            for index in logits.indices { logits[index] *= inverseTemperature }
+            let (tokens, weights) = LogitsProcessing.truncatedCandidates(
+                UnsafeBufferPointer(logits), minP: params.minP, topK: params.topK, topP: params.topP)
+            token = draw(from: tokens, weights: weights)
+            if params.logprobs != nil, params.logprobsMode == .processed {
+                logprobs = processedLogprobs(vocabularySize: logits.count, tokens: tokens, weights: weights)
+            }
+        }
+
+        let positionLogprobs = logprobs.map { values in
+            values.withUnsafeBufferPointer {
+                LogitsProcessing.positionLogprobs($0, chosen: token, topCount: params.logprobs ?? 0)
+            }
+        }
+        accept(token)
+        return SampledToken(tokenID: token, logprobs: positionLogprobs)
+    }
+
+    /// The generator for output token `outputIndex`: a fresh stream per (seed, index).
+    static func generator(seed: UInt64, outputIndex: Int) -> SeededGenerator {
+        SeededGenerator(seed: mix64(seed ^ mix64(UInt64(outputIndex) &+ 0x2545_F491_4F6C_DD1D)))
+    }
+
+    private func draw(from tokens: [Int], weights: [Float]) -> Int {
+        var generator = Self.generator(seed: seed, outputIndex: outputCount)
+        var threshold = generator.nextUnitFloat() * weights.reduce(0, +)
+        for (index, weight) in weights.enumerated() {
+            threshold -= weight
+            if threshold < 0 { return tokens[index] }
+        }
+        return tokens[tokens.count - 1]
+    }
+
+    /// Log-probabilities of the distribution the draw used; truncated tokens get -infinity.
+    private func processedLogprobs(vocabularySize: Int, tokens: [Int], weights: [Float]) -> [Float] {
+        var result = [Float](repeating: -.infinity, count: vocabularySize)
+        let logTotal = logf(weights.reduce(0, +))
+        for (token, weight) in zip(tokens, weights) { result[token] = logf(weight) - logTotal }
+        return result
+    }
+}

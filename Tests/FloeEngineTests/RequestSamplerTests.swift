@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+@testable import FloeEngine
+
+@Suite struct RequestSamplerTests {
+    func processed(_ logits: [Float], _ body: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
+        var copy = logits
+        copy.withUnsafeMutableBufferPointer { body($0) }
+        return copy
+    }
+
+    func sample(_ params: SamplingParams, _ logits: [Float], prompt: [Int] = [], output: [Int] = [], stop: Set<Int> = [], seed: UInt64 = 1) -> SampledToken {
+        var sampler = RequestSampler(params: params, seed: seed, promptTokenIDs: prompt, outputTokenIDs: output, stopTokenIDs: stop)
+        var copy = logits
+        return copy.withUnsafeMutableBufferPointer { sampler.sample($0) }
+    }
+
+    @Test func repetitionPenaltyCoversPromptAndOutputOnce() {
+        let result = processed([2, -2, 1, 4]) {
+            LogitsProcessing.applyPenalties(
+                $0, promptTokens: [0, 1], outputCounts: [1: 2, 3: 1], repetition: 2, frequency: 0, presence: 0)
+        }
+        #expect(result == [1, -4, 1, 2])
+    }
+
+    @Test func frequencyAndPresencePenaltiesCoverOnlyTheOutput() {
+        let result = processed([2, 2, 2]) {
+            LogitsProcessing.applyPenalties(
+                $0, promptTokens: [0], outputCounts: [1: 3, 2: 1], repetition: 1, frequency: 0.5, presence: 0.25)
+        }
+        #expect(result == [2, 2 - 1.5 - 0.25, 2 - 0.5 - 0.25])
+    }
+
+    @Test func penaltiesSteerGreedyAwayFromRepeats() {
+        let logits: [Float] = [3, 2.9, 0]
+        #expect(sample(SamplingParams(temperature: 0), logits, output: [0]).tokenID == 0)
+        #expect(sample(SamplingParams(temperature: 0, frequencyPenalty: 0.5), logits, output: [0]).tokenID == 1)
+        #expect(sample(SamplingParams(temperature: 0, presencePenalty: 0.5), logits, output: [0]).tokenID == 1)
+        #expect(sample(SamplingParams(temperature: 0, repetitionPenalty: 1.2), logits, prompt: [0]).tokenID == 1)
+        // Frequency/presence ignore the prompt.
+        #expect(sample(SamplingParams(temperature: 0, frequencyPenalty: 2), logits, prompt: [0]).tokenID == 0)
+    }
+
+    @Test func logitBiasShiftsTheChoice() {
+        let logits: [Float] = [1, 2, 3]
+        #expect(sample(SamplingParams(temperature: 0, logitBias: [0: 5]), logits).tokenID == 0)
+        #expect(sample(SamplingParams(temperature: 0, logitBias: [2: -100, 99: 50]), logits).tokenID == 1)
+    }
+
+    @Test func minPDropsUnlikelyTokens() {
+        // p ∝ [e^2, e^1.9, 1, 1]: min_p 0.5 keeps tokens 0 and 1 only.
+        let logits: [Float] = [2, 1.9, 0, 0]
+        let params = SamplingParams(temperature: 1, minP: 0.5)
+        let seen = Set((0..<300).map { sample(params, logits, seed: UInt64($0)).tokenID })
+        #expect(seen == [0, 1])
+        let unrestricted = Set((0..<300).map { sample(SamplingParams(temperature: 1), logits, seed: UInt64($0)).tokenID })
+        #expect(unrestricted == [0, 1, 2, 3])
+    }
+
+    @Test func minTokensMasksStopTokensUntilReached() {
+        let logits: [Float] = [0, 0, 9]  // 2 is EOS and by far the likeliest
+        let params = SamplingParams(temperature: 0, minTokens: 2)
+        var sampler = RequestSampler(params: params, seed: 0, stopTokenIDs: [2])
+        let tokens = (0..<3).map { _ in
+            var copy = logits
+            return copy.withUnsafeMutableBufferPointer { sampler.sample($0).tokenID }
+        }
+        #expect(tokens == [0, 0, 2])
+        // A resumed sampler that already has the outputs stops masking.
+        #expect(sample(params, logits, output: [0, 0], stop: [2]).tokenID == 2)
+    }
+
+    @Test func drawsDependOnlyOnSeedAndOutputIndex() {
+        let logits = (0..<32).map { Float($0 % 5) }
+        let params = SamplingParams(temperature: 1.5, topP: 0.95)
+        var straight = RequestSampler(params: params, seed: 99)
+        let first = (0..<40).map { _ in
+            var copy = logits
+            return copy.withUnsafeMutableBufferPointer { straight.sample($0).tokenID }
+        }
+        // Rebuilt mid-way (as after preemption): the continuation is identical.
+        var resumed = RequestSampler(params: params, seed: 99, outputTokenIDs: Array(first[..<17]))
+        let rest = (17..<40).map { _ in
+            var copy = logits
+            return copy.withUnsafeMutableBufferPointer { resumed.sample($0).tokenID }
+        }
+        #expect(Array(first[17...]) == rest)
+        #expect(Set(first).count > 3)
+    }
+
+    /// A seeded request yields the same tokens alone and in a crowded batch.
+    @Test func seededOutputIsIndependentOfTheBatch() throws {
+        func run(crowd: Int) throws -> [Int] {
+            var driver = try Driver(config: SchedulerConfig(maxModelLen: 256, blockCount: 64, maxNumBatchedTokens: 64))
+            for index in 0..<crowd {
+                try driver.scheduler.add(makeRequest(RequestID("other\(index)"), promptLength: 9 + index, maxTokens: 12, seed: index + 1,
+                                                     params: SamplingParams(temperature: 1)))
+            }
+            try driver.scheduler.add(makeRequest("me", promptLength: 30, maxTokens: 20, params: SamplingParams(temperature: 1.2, topK: 20, seed: 7)))
+            try driver.runToCompletion()
+            #expect(driver.problems.isEmpty)
+            return driver.outputs["me"] ?? []
+        }
+        let alone = try run(crowd: 0)
+        #expect(alone.count == 20)
+        #expect(try run(crowd: 5) == alone)
+    }
+
+    @Test func rawLogprobsDescribeTheModelsDistribution() throws {
+        let logits: [Float] = [1, 3, 2, 0]
+        let params = SamplingParams(temperature: 0, logitBias: [3: 10], logprobs: 2)
+        let token = sample(params, logits)
+        #expect(token.tokenID == 3)
+        let logprobs = try #require(token.logprobs)
+        let normalizer = log(exp(1) + exp(3) + exp(2) + exp(0) as Float)
+        #expect(abs(logprobs.chosen.logprob - (0 - normalizer)) < 1e-5)
+        #expect(logprobs.chosen.rank == 4)
+        #expect(logprobs.top.map(\.tokenID) == [1, 2])
+        #expect(logprobs.top.map(\.rank) == [1, 2])
+    }
+
+    @Test func processedLogprobsDescribeTheSampledDistribution() throws {
+        let logits: [Float] = [1, 3, 2, 0]
+        let params = SamplingParams(temperature: 1, topK: 2, logprobs: 3, logprobsMode: .processed)
+        let logprobs = try #require(sample(params, logits).logprobs)
+        let keptNormalizer = log(exp(3) + exp(2) as Float)
+        #expect(logprobs.top.map(\.tokenID) == [1, 2, 0])
+        #expect(abs(logprobs.top[0].logprob - (3 - keptNormalizer)) < 1e-5)
+        #expect(logprobs.top[2].logprob == -.infinity)
+        #expect(sample(SamplingParams(temperature: 1), logits).logprobs == nil)
+    }
+
+    @Test(arguments: [
+        (SamplingParams(n: 0), "n"), (SamplingParams(minP: 1.5), "min_p"),
+        (SamplingParams(repetitionPenalty: 0), "repetition_penalty"), (SamplingParams(frequencyPenalty: 3), "frequency_penalty"),
+        (SamplingParams(presencePenalty: -2.5), "presence_penalty"), (SamplingParams(logitBias: [-1: 1]), "logit_bias"),
+        (SamplingParams(maxTokens: 4, minTokens: 5), "min_tokens"), (SamplingParams(logprobs: 21), "logprobs"),
+        (SamplingParams(promptLogprobs: -1), "prompt_logprobs"), (SamplingParams(stop: [""]), "stop"),
+        (SamplingParams(stopTokenIDs: [-3]), "stop_token_ids"), (SamplingParams(temperature: .nan), "temperature"),
+    ])
+    func validationNamesTheField(params: SamplingParams, field: String) {
+        #expect {
+            try params.validate()
+        } throws: { error in
+            (error as? SamplingError)?.description.hasPrefix(field) == true
+        }
+    }
+}
