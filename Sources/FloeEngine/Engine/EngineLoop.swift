@@ -56,7 +56,10 @@ final class EngineLoop {
             for client in clients { endStream(client, error: EngineError.executorFailed(String(describing: error))) }
             return true
         }
-        for update in scheduler.update(from: result) { deliver(update) }
+        let updates = scheduler.update(from: result)
+        // Publish stats before waking clients, so a caller that awaited its output sees them.
+        mailbox.stats = scheduler.stats
+        for update in updates { deliver(update) }
         return true
     }
 
@@ -91,13 +94,19 @@ final class EngineLoop {
         if stream.unfinished.isEmpty { endStream(owner.client, error: nil) }
     }
 
-    /// A client abort or a stop string: ends every unfinished sample, telling the stream.
-    private func finishClientRequest(_ client: RequestID, reason: FinishReason) {
-        guard let stream = streams[client] else { return }
-        scheduler.finish(stream.unfinished, reason: reason)
-        for id in stream.unfinished.sorted(by: { owners[$0]!.sampleIndex < owners[$1]!.sampleIndex }) {
-            deliver(RequestStepOutput(id: id, newTokenIDs: [], finishReason: reason))
+    /// A client abort or a stop string: ends every unfinished sample of a client request, or
+    /// just one sample when `id` names a child (a stop string found in sample `i` of `n`).
+    private func finishClientRequest(_ id: RequestID, reason: FinishReason) {
+        let samples: [RequestID]
+        if let stream = streams[id] {
+            samples = stream.unfinished.sorted { owners[$0]!.sampleIndex < owners[$1]!.sampleIndex }
+        } else if let owner = owners[id], streams[owner.client]?.unfinished.contains(id) == true {
+            samples = [id]
+        } else {
+            return
         }
+        scheduler.finish(samples, reason: reason)
+        for sample in samples { deliver(RequestStepOutput(id: sample, newTokenIDs: [], finishReason: reason)) }
     }
 
     /// Closes a client's stream, first ending any sample still in the scheduler.

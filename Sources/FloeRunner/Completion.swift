@@ -1,0 +1,26 @@
+import FloeEngine
+
+/// The finished result of one prompt: `n` samples.
+public struct Completion: Sendable {
+    public struct Sample: Sendable, Equatable {
+        public var text: String
+        public var tokenIDs: [Int]
+        public var finishReason: FinishReason?
+        /// The stop string that ended the sample, if one did.
+        public var stopString: String?
+        public var logprobs: [PositionLogprobs]
+    }
+
+    public var promptTokenIDs: [Int]
+    public var samples: [Sample]
+    /// The first sample's text (the common `n = 1` case).
+    public var text: String { samples.first?.text ?? "" }
+}
+
+/// One streamed piece of a sample's text.
+public struct CompletionDelta: Sendable, Equatable {
+    public var sampleIndex: Int
+    public var text: String
+    public var tokenIDs: [Int]
+    public var finishReason: FinishReason?
+}
