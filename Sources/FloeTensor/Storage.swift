@@ -33,8 +33,18 @@ public final class Storage: @unchecked Sendable {
     deinit { release?(address, byteCount) }
 
     /// Zero-filled host memory, 64-byte aligned so SIMD loads of whole cache lines are safe.
+    /// Large buffers (KV caches) come straight from the kernel's zero pages, so memory is
+    /// only committed as it is written and resident-size figures stay honest.
     public static func allocateHost(byteCount: Int) -> Storage {
         let size = Swift.max(byteCount, 1)
+        if size >= 1 << 20,
+            let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+            mapped != MAP_FAILED
+        {
+            return Storage(location: .host, address: mapped, byteCount: byteCount) { pointer, _ in
+                munmap(pointer, size)
+            }
+        }
         let pointer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: size)
         return Storage(location: .host, address: pointer, byteCount: byteCount) { pointer, _ in

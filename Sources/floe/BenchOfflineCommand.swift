@@ -1,0 +1,43 @@
+import ArgumentParser
+import FloeBench
+import FloeCPU
+import FloeRunner
+import Foundation
+
+/// `floe bench-offline`: continuous-batching throughput against the same requests run one at a
+/// time, on the CPU.
+struct BenchOfflineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-offline", abstract: "Offline throughput: many prompts batched vs one at a time.")
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(name: .customLong("num-prompts")) var prompts = 64
+    @Option(name: .customLong("input-len")) var inputLength = 128
+    @Option(name: .customLong("output-len")) var outputLength = 128
+    @Option(name: .customLong("sequential-prompts"), help: "How many prompts to run one at a time for the baseline.")
+    var sequentialPrompts = 4
+    @Option(name: .customLong("kv-cache-memory"), help: "KV cache bytes.") var kvCacheBytes = 1 << 30
+    @Option(help: "Also write the results as JSON to this file.") var json: String?
+
+    func run() async throws {
+        let llm = try LLM(
+            model: modelOptions.model, backend: CPUBackend(threads: modelOptions.resolvedThreads),
+            options: EngineOptions(kvCacheBytes: kvCacheBytes, maxModelLen: inputLength + outputLength))
+        let prompts = OfflineThroughput.randomPrompts(
+            count: prompts, length: inputLength, vocabulary: llm.loaded.model.vocabularySize)
+        let result = try await OfflineThroughput.measure(
+            llm: llm, prompts: prompts, outputLength: outputLength, sequentialPrompts: sequentialPrompts)
+        print(String(
+            format: "%d prompts × (%d in, %d out), %d threads: batched %.1f output tok/s; one at a time %.1f tok/s (%.2f×); peak RSS %.0f MB",
+            result.prompts, result.inputLength, result.outputLength, modelOptions.resolvedThreads,
+            result.batchedOutputTokensPerSecond, result.sequentialOutputTokensPerSecond,
+            result.batchedOutputTokensPerSecond / result.sequentialOutputTokensPerSecond,
+            Double(result.peakResidentBytes) / 1e6))
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(result).write(to: URL(fileURLWithPath: json))
+        }
+    }
+}
