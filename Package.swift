@@ -18,7 +18,11 @@ let package = Package(
     ],
     targets: [
         .target(name: "FloeTensor"),
-        .target(name: "FloeCPU", dependencies: ["FloeTensor"]),
+        // C kernels with run-time AVX-512/AVX2/scalar dispatch; always optimised (even in debug
+        // builds) so test runs stay fast. See Sources/CFloeKernels/include/CFloeKernels.h.
+        .target(name: "CFloeKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "FloeCPU", dependencies: ["FloeTensor", "CFloeKernels"]),
+        .executableTarget(name: "FloeKernelBench", dependencies: ["FloeCPU", "FloeTensor", "CFloeKernels"]),
         .target(name: "FloeWeights", dependencies: ["FloeTensor"]),
         .target(name: "FloeTokenizers"),
         .target(name: "FloeModels", dependencies: ["FloeTensor", "FloeWeights"]),

@@ -19,6 +19,8 @@ struct BenchOfflineCommand: AsyncParsableCommand {
     var sequentialPrompts = 4
     @Option(name: .customLong("kv-cache-memory"), help: "KV cache bytes.") var kvCacheBytes = 1 << 30
     @Option(help: "Also write the results as JSON to this file.") var json: String?
+    @Option(name: .customLong("prompts-out"), help: "Write the prompts' token ids as JSON, for driving a peer with the same requests.")
+    var promptsOut: String?
 
     func run() async throws {
         let llm = try LLM(
@@ -26,6 +28,7 @@ struct BenchOfflineCommand: AsyncParsableCommand {
             options: EngineOptions(kvCacheBytes: kvCacheBytes, maxModelLen: inputLength + outputLength))
         let prompts = OfflineThroughput.randomPrompts(
             count: prompts, length: inputLength, vocabulary: llm.loaded.model.vocabularySize)
+        if let promptsOut { try JSONEncoder().encode(prompts).write(to: URL(fileURLWithPath: promptsOut)) }
         let result = try await OfflineThroughput.measure(
             llm: llm, prompts: prompts, outputLength: outputLength, sequentialPrompts: sequentialPrompts)
         print(String(
