@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "FloeCPUTests", dependencies: ["FloeCPU", "FloeTensor"]),
         .testTarget(name: "FloeWeightsTests", dependencies: ["FloeWeights", "FloeTensor"]),
         .testTarget(name: "FloeTokenizersTests", dependencies: ["FloeTokenizers"]),
+        .testTarget(name: "FloeRunnerTests", dependencies: ["FloeRunner", "FloeWeights", "FloeTokenizers"]),
         .testTarget(name: "FloeEngineTests", dependencies: ["FloeEngine"]),
         .testTarget(
             name: "FloeModelsTests",

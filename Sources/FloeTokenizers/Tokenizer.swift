@@ -13,11 +13,14 @@ public final class Tokenizer: Sendable {
     public let bosTokenID: Int?
     /// Ids that end generation (EOS, and end-of-turn tokens the config names).
     public let eosTokenIDs: [Int]
+    /// `tokenizer.json`'s truncation and padding; applied by `encoding(_:)`, never by `encode`.
+    public let truncation: TruncationParameters?
+    public let padding: PaddingParameters?
 
     public init(
         normalizer: (any Normalizer)?, preTokenizer: (any PreTokenizer)?, model: any TokenizerModel,
         postProcessor: (any PostProcessor)?, decoder: (any TokenDecoder)?, addedTokens: [AddedToken],
-        bosTokenID: Int?, eosTokenIDs: [Int]
+        bosTokenID: Int?, eosTokenIDs: [Int], truncation: TruncationParameters? = nil, padding: PaddingParameters? = nil
     ) {
         self.normalizer = normalizer
         self.preTokenizer = preTokenizer
@@ -27,6 +30,8 @@ public final class Tokenizer: Sendable {
         self.addedVocabulary = AddedVocabulary(addedTokens, normalizer: normalizer)
         self.bosTokenID = bosTokenID
         self.eosTokenIDs = eosTokenIDs
+        self.truncation = truncation
+        self.padding = padding
     }
 
     public var addedTokens: [AddedToken] { addedVocabulary.tokens }
@@ -40,10 +45,15 @@ public final class Tokenizer: Sendable {
     /// - Parameter addSpecialTokens: apply the post-processor (BOS for Llama, nothing for
     ///   Qwen/SmolLM2/GPT-2), as HF's `add_special_tokens`. Special tokens written in the text,
     ///   like `<|im_start|>`, are always recognised.
+    ///
+    /// Ids only, without the file's truncation and padding (generation wants neither); use
+    /// `encoding(_:addSpecialTokens:)` for those, tokens and offsets.
     public func encode(_ text: String, addSpecialTokens: Bool = true) -> [Int] {
         var ids: [Int] = []
         ids.reserveCapacity(text.utf8.count / 3 + 4)
         var pieces: [String] = []
+        // Metaspace's `prepend_scheme: first` only applies to text at the very start.
+        var atStart = true
         for segment in addedVocabulary.rawMatcher.split(text) {
             switch segment {
             case .token(let id):
@@ -55,18 +65,20 @@ public final class Tokenizer: Sendable {
                     case .token(let id):
                         ids.append(id)
                     case .text(let text):
+                        defer { atStart = false }
                         guard let preTokenizer else {
                             model.tokenize(text, into: &ids)
                             continue
                         }
                         pieces.removeAll(keepingCapacity: true)
-                        preTokenizer.preTokenize(text, into: &pieces)
+                        preTokenizer.preTokenize(text, atStart: atStart, pieces: &pieces)
                         for piece in pieces {
                             model.tokenize(piece, into: &ids)
                         }
                     }
                 }
             }
+            atStart = false
         }
         return postProcessor?.process(ids, addSpecialTokens: addSpecialTokens) ?? ids
     }

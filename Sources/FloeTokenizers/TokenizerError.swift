@@ -9,6 +9,8 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     case invalidField(String, reason: String)
     /// A component type this implementation does not (yet) support, e.g. `model.type=Unigram`.
     case unsupported(String)
+    /// Text handed to encode that cannot be tokenized, e.g. bytes that are not UTF-8.
+    case invalidInput(String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,7 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
         case .missingField(let path): "tokenizer file lacks required field '\(path)'"
         case .invalidField(let path, let reason): "tokenizer field '\(path)' is invalid: \(reason)"
         case .unsupported(let what): "unsupported tokenizer component: \(what)"
+        case .invalidInput(let why): "invalid tokenizer input: \(why)"
         }
     }
 }

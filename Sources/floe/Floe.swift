@@ -1,9 +1,9 @@
 import ArgumentParser
 
 @main
-struct Floe: ParsableCommand {
+struct Floe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "floe",
         abstract: "Floe: an LLM inference engine and server.",
-        subcommands: [GenerateCommand.self, BenchCommand.self])
+        subcommands: [GenerateCommand.self, BenchCommand.self, TokenizeCommand.self, BenchTokenizerCommand.self, BenchOfflineCommand.self])
 }

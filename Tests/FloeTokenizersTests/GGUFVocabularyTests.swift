@@ -62,7 +62,11 @@ struct GGUFVocabularyTests {
         #expect(throws: TokenizerError.self) {
             try Tokenizer(gguf: GGUFVocabulary(model: "gpt2", tokens: ["a"], merges: [], bosTokenID: 7))
         }
-        #expect(throws: TokenizerError.unsupported("tokenizer.ggml.model=bert")) {
+        #expect(throws: TokenizerError.unsupported("tokenizer.ggml.model=t5")) {
+            try Tokenizer(gguf: GGUFVocabulary(model: "t5", tokens: ["a"]))
+        }
+        // A WordPiece vocabulary needs an unknown token.
+        #expect(throws: TokenizerError.missingField("tokenizer.ggml.unknown_token_id")) {
             try Tokenizer(gguf: GGUFVocabulary(model: "bert", tokens: ["a"]))
         }
     }

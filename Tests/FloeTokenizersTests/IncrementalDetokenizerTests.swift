@@ -5,7 +5,7 @@ import Testing
 @Suite("Incremental detokenizer")
 struct IncrementalDetokenizerTests {
     /// Streaming every vector one id at a time gives exactly `decode` of all ids.
-    @Test(arguments: TokenizerFixtures.names, [false, true])
+    @Test(arguments: TokenizerFixtures.vectorNames, [false, true])
     func streamedTextEqualsFullDecode(name: String, skipSpecialTokens: Bool) throws {
         let tokenizer = try TokenizerFixtures.tokenizer(name)
         var texts = try TokenizerFixtures.vectors(name).map(\.text)

@@ -17,9 +17,17 @@ enum TokenizerFixtures {
         "gpt2": "tokenizers/gpt2/tokenizer.json",
         "llama3": "tokenizers/llama3/tokenizer.json",
         "llama2-spm": "tokenizers/llama2/tokenizer.json",
+        "bert-uncased-wordpiece": "all-MiniLM-L6-v2/tokenizer.json",
+        "unigram-metaspace": "tokenizers/unigram-metaspace/tokenizer.json",
+        "unigram-bytefallback": "tokenizers/unigram-bytefallback/tokenizer.json",
+        "wordpiece-misc": "tokenizers/wordpiece-misc/tokenizer.json",
     ]
 
     static let names = tokenizerPaths.keys.sorted()
+    /// Tokenizers with a 61-string vector file in tokenizers/vectors/.
+    static let vectorNames = names.filter {
+        FileManager.default.fileExists(atPath: root.appendingPathComponent("tokenizers/vectors/\($0).json").path)
+    }
     static let byteLevelNames = ["gpt2", "llama3", "qwen2.5", "smollm2"]
 
     private static let cache = TokenizerCache()

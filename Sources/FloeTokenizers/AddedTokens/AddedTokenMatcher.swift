@@ -35,8 +35,23 @@ struct AddedTokenMatcher: Sendable {
     func split(_ text: String) -> [Segment] {
         guard !isEmpty, text.unicodeScalars.contains(where: mayStart) else { return [.text(text)] }
         let s = Array(text.unicodeScalars)
-        let n = s.count
         var segments: [Segment] = []
+        var last = 0
+        for match in matches(in: s) {
+            if last < match.range.lowerBound { segments.append(.text(String(scalars: s[last..<match.range.lowerBound]))) }
+            segments.append(.token(match.id))
+            last = match.range.upperBound
+        }
+        if last < s.count { segments.append(.text(String(scalars: s[last..<s.count]))) }
+        return segments
+    }
+
+    /// The added tokens in `s`, in order; each range includes the whitespace its token's
+    /// `lstrip` / `rstrip` swallows (HF reports that whole span as the token's offsets).
+    func matches(in s: [Unicode.Scalar]) -> [(range: Range<Int>, id: Int)] {
+        guard !isEmpty, s.contains(where: mayStart) else { return [] }
+        let n = s.count
+        var result: [(range: Range<Int>, id: Int)] = []
         var startOffset = 0
         var i = 0
         while i < n {
@@ -64,13 +79,11 @@ struct AddedTokenMatcher: Sendable {
             if token.rstrip {
                 while stop < n, ScalarClass.isWhitespace(s[stop]) { stop += 1 }
             }
-            if startOffset < start { segments.append(.text(String(scalars: s[startOffset..<start]))) }
-            segments.append(.token(token.id))
+            result.append((start..<stop, token.id))
             startOffset = stop
             i = stop
         }
-        if startOffset < n { segments.append(.text(String(scalars: s[startOffset..<n]))) }
-        return segments
+        return result
     }
 
     private func mayStart(_ scalar: Unicode.Scalar) -> Bool {

@@ -38,8 +38,24 @@ struct GGUFPipeline {
         switch vocabulary.pre ?? "default" {
         case "default", "gpt-2", "gpt2", "":
             preTokenizer = byteLevelWithRegex
-        case "smollm":
+        case "smollm", "starcoder", "refact", "codeshell", "exaone", "minerva":
             preTokenizer = SequencePreTokenizer([DigitsPreTokenizer(individualDigits: true), byteLevelWithRegex])
+        case "mpt", "gpt-neox", "olmo":
+            // EleutherAI's GPT-NeoX tokenizer: NFC, then GPT-2's ByteLevel.
+            normalizer = UnicodeNormalizer(.nfc)
+            preTokenizer = byteLevelWithRegex
+        case "falcon":
+            preTokenizer = SequencePreTokenizer([
+                PunctuationPreTokenizer(behavior: .contiguous), byteLevelWithRegex,
+                DigitsPreTokenizer(individualDigits: false),
+                SplitPreTokenizer(pattern: try SplitPattern.fromRegex("[0-9][0-9][0-9]"), behavior: .isolated),
+            ])
+        case "deepseek-coder":
+            var parts: [any PreTokenizer] = []
+            for regex in [#"[\r\n]"#, #"\s?\p{L}+"#, #"\s?\p{P}+"#, "[一-龥ࠀ-一가-퟿]+", #"\p{N}"#] {
+                parts.append(SplitPreTokenizer(pattern: try SplitPattern.fromRegex(regex), behavior: .isolated))
+            }
+            preTokenizer = SequencePreTokenizer(parts + [byteLevel])
         case "qwen2", "deepseek-r1-qwen":
             normalizer = UnicodeNormalizer(.nfc)
             preTokenizer = SequencePreTokenizer([SplitPreTokenizer(pattern: .qwen2, behavior: .isolated), byteLevel])

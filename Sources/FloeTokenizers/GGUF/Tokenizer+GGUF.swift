@@ -34,21 +34,32 @@ extension Tokenizer {
         switch vocabulary.model {
         case "gpt2": pipeline = try GGUFPipeline.byteLevel(vocabulary)
         case "llama": pipeline = try GGUFPipeline.sentencePiece(vocabulary)
+        case "bert": pipeline = try GGUFPipeline.wordPiece(vocabulary)
         default: throw .unsupported("tokenizer.ggml.model=\(vocabulary.model)")
         }
 
         var leading: [TemplatePostProcessor.Piece] = []
         var trailing: [TemplatePostProcessor.Piece] = []
-        if vocabulary.addBOS ?? pipeline.addsBOSByDefault, let bos = vocabulary.bosTokenID { leading = [.special([bos])] }
-        if vocabulary.addEOS ?? false, let eos = vocabulary.eosTokenID { trailing = [.special([eos])] }
+        var bosID = vocabulary.bosTokenID
+        var eosID = vocabulary.eosTokenID
+        var addsEOS = vocabulary.addEOS ?? false
+        if vocabulary.model == "bert" {
+            // BERT frames text as [CLS] ... [SEP]; the GGUF names them cls/seperator ids, which
+            // `GGUFVocabulary` does not carry, so they are found by name.
+            bosID = tokens.firstIndex(of: "[CLS]") ?? bosID
+            eosID = tokens.firstIndex(of: "[SEP]") ?? eosID
+            addsEOS = vocabulary.addEOS ?? true
+        }
+        if vocabulary.addBOS ?? pipeline.addsBOSByDefault, let bos = bosID { leading = [.special([bos])] }
+        if addsEOS, let eos = eosID { trailing = [.special([eos])] }
         var eosIDs: [Int] = []
-        for id in [vocabulary.eosTokenID, vocabulary.eotTokenID, vocabulary.eomTokenID].compactMap({ $0 })
+        for id in [eosID, vocabulary.eotTokenID, vocabulary.eomTokenID].compactMap({ $0 })
         where !eosIDs.contains(id) {
             eosIDs.append(id)
         }
         self.init(
             normalizer: pipeline.normalizer, preTokenizer: pipeline.preTokenizer, model: pipeline.model,
             postProcessor: TemplatePostProcessor(single: leading + [.sequence] + trailing), decoder: pipeline.decoder,
-            addedTokens: addedTokens, bosTokenID: vocabulary.bosTokenID, eosTokenIDs: eosIDs)
+            addedTokens: addedTokens, bosTokenID: bosID, eosTokenIDs: eosIDs)
     }
 }

@@ -14,9 +14,21 @@ enum ComponentFactory {
         case "Prepend":
             return PrependNormalizer(try node.string("prepend"))
         case "Replace":
-            return ReplaceNormalizer(pattern: try literalPattern(node.required("pattern")), content: try node.string("content"))
+            let pattern = try node.required("pattern")
+            let content = try node.string("content")
+            if let regex = try pattern.optionalString("Regex") { return try ReplaceNormalizer(regex: regex, content: content) }
+            return ReplaceNormalizer(pattern: try literalPattern(pattern), content: content)
         case "Lowercase":
             return LowercaseNormalizer()
+        case "Strip":
+            return StripNormalizer(left: try node.bool("strip_left", default: true), right: try node.bool("strip_right", default: true))
+        case "StripAccents":
+            return StripAccentsNormalizer()
+        case "BertNormalizer":
+            return BertNormalizer(
+                cleanText: try node.bool("clean_text", default: true),
+                handleChineseChars: try node.bool("handle_chinese_chars", default: true),
+                stripAccents: try node.optional("strip_accents")?.bool(), lowercase: try node.bool("lowercase", default: true))
         default:
             throw .unsupported("\(node.path).type=\(type)")
         }
@@ -34,15 +46,33 @@ enum ComponentFactory {
                 addPrefixSpace: try node.bool("add_prefix_space", default: true),
                 useRegex: try node.bool("use_regex", default: true))
         case "Split":
-            let behaviorName = try node.string("behavior")
-            guard let behavior = SplitPreTokenizer.Behavior(rawValue: behaviorName) else {
-                throw .invalidField(node.path + ".behavior", reason: "unknown behavior '\(behaviorName)'")
-            }
             return SplitPreTokenizer(
-                pattern: try splitPattern(node.required("pattern")), behavior: behavior,
+                pattern: try splitPattern(node.required("pattern")), behavior: try behavior(node, default: nil),
                 invert: try node.bool("invert", default: false))
         case "Digits":
             return DigitsPreTokenizer(individualDigits: try node.bool("individual_digits", default: false))
+        case "Metaspace":
+            let scheme: MetaspacePreTokenizer.PrependScheme
+            if let name = try node.optionalString("prepend_scheme") {
+                guard let parsed = MetaspacePreTokenizer.PrependScheme(rawValue: name) else {
+                    throw .invalidField(node.path + ".prepend_scheme", reason: "unknown scheme '\(name)'")
+                }
+                scheme = parsed
+            } else {
+                // Files older than prepend_scheme say add_prefix_space.
+                scheme = try node.bool("add_prefix_space", default: true) ? .always : .never
+            }
+            return MetaspacePreTokenizer(
+                replacement: try oneScalar(node, "replacement", default: "▁"), prependScheme: scheme,
+                split: try node.bool("split", default: true))
+        case "Whitespace":
+            return WhitespacePreTokenizer()
+        case "WhitespaceSplit":
+            return WhitespaceSplitPreTokenizer()
+        case "BertPreTokenizer":
+            return BertPreTokenizer()
+        case "Punctuation":
+            return PunctuationPreTokenizer(behavior: try behavior(node, default: .isolated))
         default:
             throw .unsupported("\(node.path).type=\(type)")
         }
@@ -70,11 +100,10 @@ enum ComponentFactory {
             }
             return StripDecoder(
                 content: scalar, start: try node.optional("start")?.int() ?? 0, stop: try node.optional("stop")?.int() ?? 0)
+        case "WordPiece":
+            return WordPieceDecoder(prefix: try node.optionalString("prefix") ?? "##", cleanup: try node.bool("cleanup", default: true))
         case "Metaspace":
-            let replacement = try node.optionalString("replacement") ?? "▁"
-            guard let scalar = replacement.unicodeScalars.first, replacement.unicodeScalars.count == 1 else {
-                throw .invalidField(node.path + ".replacement", reason: "expected one character")
-            }
+            let scalar = try oneScalar(node, "replacement", default: "▁")
             let scheme = try node.optionalString("prepend_scheme")
             let addsPrefixSpace = try node.bool("add_prefix_space", default: true)
             let strips = scheme.map { $0 != "never" } ?? addsPrefixSpace
@@ -93,7 +122,8 @@ enum ComponentFactory {
             for child in try node.required("processors").array() { parts.append(try postProcessor(child)) }
             return SequencePostProcessor(parts)
         case "ByteLevel":
-            return PassThroughPostProcessor()
+            return ByteLevelPostProcessor(
+                trimOffsets: try node.bool("trim_offsets", default: true), addPrefixSpace: try node.bool("add_prefix_space", default: true))
         case "TemplateProcessing":
             return try templateProcessing(node)
         case "BertProcessing", "RobertaProcessing":
@@ -103,7 +133,12 @@ enum ComponentFactory {
                 guard pair.count == 2 else { throw .invalidField(node.path + "." + key, reason: "expected [token, id]") }
                 return try pair[1].int()
             }
-            return TemplatePostProcessor(single: [.special([try id("cls")]), .sequence, .special([try id("sep")])])
+            let template = TemplatePostProcessor(single: [.special([try id("cls")]), .sequence, .special([try id("sep")])])
+            guard type == "RobertaProcessing" else { return template }
+            // Roberta also trims the byte-level spaces from offsets.
+            let trim = ByteLevelPostProcessor(
+                trimOffsets: try node.bool("trim_offsets", default: true), addPrefixSpace: try node.bool("add_prefix_space", default: true))
+            return SequencePostProcessor([trim, template])
         default:
             throw .unsupported("\(node.path).type=\(type)")
         }
@@ -126,6 +161,29 @@ enum ComponentFactory {
             }
         }
         return TemplatePostProcessor(single: pieces)
+    }
+
+    private static func behavior(_ node: JSONNode, default fallback: SplitPreTokenizer.Behavior?)
+        throws(TokenizerError) -> SplitPreTokenizer.Behavior
+    {
+        guard let name = try node.optionalString("behavior") else {
+            if let fallback { return fallback }
+            throw .missingField(node.path.isEmpty ? "behavior" : node.path + ".behavior")
+        }
+        guard let behavior = SplitPreTokenizer.Behavior(rawValue: name) else {
+            throw .invalidField(node.path + ".behavior", reason: "unknown behavior '\(name)'")
+        }
+        return behavior
+    }
+
+    private static func oneScalar(_ node: JSONNode, _ key: String, default fallback: Unicode.Scalar)
+        throws(TokenizerError) -> Unicode.Scalar
+    {
+        guard let text = try node.optionalString(key) else { return fallback }
+        guard let scalar = text.unicodeScalars.first, text.unicodeScalars.count == 1 else {
+            throw .invalidField(node.path + "." + key, reason: "expected one character")
+        }
+        return scalar
     }
 
     private static func splitPattern(_ node: JSONNode) throws(TokenizerError) -> SplitPattern {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Builds the model from `tokenizer.json`'s `model` object. Vocab and merges are large (150k+
 /// entries), so they are read with direct casts rather than one `JSONNode` per element.
 enum ModelFactory {
@@ -6,6 +8,8 @@ enum ModelFactory {
         let type = try node.optionalString("type") ?? "BPE"
         switch type {
         case "BPE": return try bpe(node)
+        case "WordPiece": return try wordPiece(node)
+        case "Unigram": return try unigram(node)
         default: throw .unsupported("\(node.path).type=\(type)")
         }
     }
@@ -37,6 +41,30 @@ enum ModelFactory {
             throw .unsupported("\(dropout.path)=\(value) (BPE dropout is a training feature)")
         }
         return try BPEModel(vocab: vocab, merges: merges, options: options)
+    }
+
+    private static func wordPiece(_ node: JSONNode) throws(TokenizerError) -> WordPieceModel {
+        try WordPieceModel(
+            vocab: try vocabulary(node.required("vocab")), unknownToken: try node.optionalString("unk_token") ?? "[UNK]",
+            continuingSubwordPrefix: try node.optionalString("continuing_subword_prefix") ?? "##",
+            maxInputCharsPerWord: try node.optional("max_input_chars_per_word")?.int() ?? 100)
+    }
+
+    /// Unigram vocabularies are `[[piece, log-probability], ...]` in id order.
+    private static func unigram(_ node: JSONNode) throws(TokenizerError) -> UnigramModel {
+        let vocabNode = try node.required("vocab")
+        guard let raw = vocabNode.value as? [Any] else { throw .invalidField(vocabNode.path, reason: "expected an array") }
+        var vocab: [(String, Double)] = []
+        vocab.reserveCapacity(raw.count)
+        for (index, entry) in raw.enumerated() {
+            guard let pair = entry as? [Any], pair.count == 2, let piece = pair[0] as? String,
+                let score = (pair[1] as? NSNumber)?.doubleValue
+            else { throw .invalidField("\(vocabNode.path)[\(index)]", reason: "expected [piece, score]") }
+            vocab.append((piece, score))
+        }
+        return try UnigramModel(
+            vocab: vocab, unknownID: try node.optional("unk_id")?.int(),
+            byteFallback: try node.bool("byte_fallback", default: false))
     }
 
     /// Merges as `[["a", "b"], ...]` (current format) or `["a b", ...]` (older files).

@@ -32,7 +32,9 @@ extension Tokenizer {
             config: tokenizerConfig, postProcessor: postProcessor, lookup: lookup)
         self.init(
             normalizer: normalizer, preTokenizer: preTokenizer, model: model, postProcessor: postProcessor,
-            decoder: decoder, addedTokens: addedTokens, bosTokenID: special.bos, eosTokenIDs: special.eos)
+            decoder: decoder, addedTokens: addedTokens, bosTokenID: special.bos, eosTokenIDs: special.eos,
+            truncation: try root.optional("truncation").map { (n) throws(TokenizerError) in try EncodingConfigFactory.truncation(n) },
+            padding: try root.optional("padding").map { (n) throws(TokenizerError) in try EncodingConfigFactory.padding(n) })
     }
 
     public convenience init(tokenizerJSON url: URL, tokenizerConfig: URL? = nil) throws(TokenizerError) {

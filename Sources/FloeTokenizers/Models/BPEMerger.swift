@@ -3,7 +3,7 @@
 /// A min-heap of candidate pairs with lazy invalidation (as HF's `Word::merge_all`) makes a
 /// word of n symbols cost O(n log n) instead of rescanning all pairs after every merge.
 struct BPEMerger {
-    struct Rule {
+    struct Rule: Sendable {
         var rank: UInt32
         var newID: Int32
     }
@@ -24,7 +24,7 @@ struct BPEMerger {
     }
 
     /// Merges `ids` in place.
-    static func merge(_ ids: inout [Int32], rules: [UInt64: Rule]) {
+    static func merge(_ ids: inout [Int32], rules: MergeTable) {
         let n = ids.count
         guard n > 1 else { return }
         // Doubly linked list over positions; `alive[i]` false once merged into its left neighbour.

@@ -15,15 +15,17 @@ public final class BPEModel: TokenizerModel {
         public init() {}
     }
 
-    private let vocab: [String: Int]
-    private let tokens: [String?]
-    private let rules: [UInt64: BPEMerger.Rule]
+    let vocab: [String: Int]
+    let tokens: [String?]
+    private let rules: MergeTable
     /// Ids of single-scalar tokens: the starting symbols of every word.
     private let scalarIDs: [UInt32: Int32]
+    /// `scalarIDs` for the Basic Multilingual Plane as an array (-1: none): one load per character.
+    private let bmpScalarIDs: [Int32]
     /// `<0xNN>` token per byte, -1 where absent; empty without byte fallback.
-    private let byteIDs: [Int32]
-    private let unknownID: Int32?
-    private let options: Options
+    let byteIDs: [Int32]
+    let unknownID: Int32?
+    let options: Options
     private let cache = WordCache()
 
     public var vocabularySize: Int { vocab.count }
@@ -32,14 +34,14 @@ public final class BPEModel: TokenizerModel {
     public convenience init(vocab: [String: Int], merges: [(String, String)], options: Options = Options())
         throws(TokenizerError)
     {
-        let prefixLength = options.continuingSubwordPrefix?.count ?? 0
+        let prefixLength = options.continuingSubwordPrefix?.unicodeScalars.count ?? 0
         var rules: [UInt64: BPEMerger.Rule] = [:]
         rules.reserveCapacity(merges.count)
         for (rank, (left, right)) in merges.enumerated() {
             guard let a = vocab[left], let b = vocab[right] else {
                 throw .invalidField("model.merges", reason: "merge '\(left) \(right)' uses a token not in the vocabulary")
             }
-            let merged = left + String(right.dropFirst(prefixLength))
+            let merged = left + String(right.unicodeScalars.dropFirst(prefixLength))
             guard let id = vocab[merged] else {
                 throw .invalidField("model.merges", reason: "merge result '\(merged)' is not in the vocabulary")
             }
@@ -55,7 +57,7 @@ public final class BPEModel: TokenizerModel {
     /// - Parameter rules: merge rules keyed by `BPEMerger.key(left, right)`.
     init(vocab: [String: Int], rules: [UInt64: BPEMerger.Rule], options: Options) throws(TokenizerError) {
         self.vocab = vocab
-        self.rules = rules
+        self.rules = MergeTable(rules)
         self.options = options
         let maxID = vocab.values.max() ?? -1
         guard maxID < Int(Int32.max), vocab.values.allSatisfy({ $0 >= 0 }) else {
@@ -72,6 +74,9 @@ public final class BPEModel: TokenizerModel {
         }
         self.tokens = tokens
         self.scalarIDs = scalarIDs
+        var bmp = [Int32](repeating: -1, count: 0x10000)
+        for (value, id) in scalarIDs where value < 0x10000 { bmp[Int(value)] = id }
+        bmpScalarIDs = bmp
         if options.byteFallback {
             byteIDs = (0..<256).map { byte in
                 vocab[Self.byteTokenName(UInt8(byte))].map(Int32.init) ?? -1
@@ -119,7 +124,7 @@ public final class BPEModel: TokenizerModel {
 
     /// One symbol per character (or per byte via fallback, or a fused unknown), as HF's
     /// `merge_word` builds them.
-    private func initialSymbols(_ piece: String) -> [Int32] {
+    func initialSymbols(_ piece: String) -> [Int32] {
         var symbols: [Int32] = []
         symbols.reserveCapacity(piece.utf8.count)
         var pendingUnknown = false
@@ -136,7 +141,12 @@ public final class BPEModel: TokenizerModel {
                 if nextIndex == scalars.endIndex, let suffix = options.endOfWordSuffix { text += suffix }
                 id = vocab[text].map(Int32.init)
             } else {
-                id = scalarIDs[scalar.value]
+                if scalar.value < 0x10000 {
+                    let found = bmpScalarIDs[Int(scalar.value)]
+                    id = found >= 0 ? found : nil
+                } else {
+                    id = scalarIDs[scalar.value]
+                }
             }
             index = nextIndex
             if let id {

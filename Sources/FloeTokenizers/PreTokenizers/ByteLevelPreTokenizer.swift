@@ -11,7 +11,7 @@ public struct ByteLevelPreTokenizer: PreTokenizer {
     }
 
     public func preTokenize(_ text: String, into pieces: inout [String]) {
-        let text = addPrefixSpace && !text.hasPrefix(" ") ? " " + text : text
+        let text = addPrefixSpace && text.unicodeScalars.first != " " ? " " + text : text
         guard useRegex else {
             if !text.isEmpty { pieces.append(ByteLevelAlphabet.encode(text)) }
             return

@@ -43,7 +43,7 @@ public enum SplitPattern: Sendable {
         }
     }
 
-    private static func literalMatches(_ needle: [Unicode.Scalar], in scalars: [Unicode.Scalar]) -> [Range<Int>] {
+    static func literalMatches(_ needle: [Unicode.Scalar], in scalars: [Unicode.Scalar]) -> [Range<Int>] {
         guard !needle.isEmpty, needle.count <= scalars.count else { return [] }
         var result: [Range<Int>] = []
         var i = 0
