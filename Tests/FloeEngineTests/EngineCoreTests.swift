@@ -52,11 +52,23 @@ import Testing
 
     @Test func cancellingTheStreamAbortsTheRequest() async throws {
         let executor = FakeExecutor()
-        executor.stepDelay = .milliseconds(2)
+        // Slow steps leave a wide window for the checks below even when a busy machine starves
+        // this task: 600 tokens take 12 s, while the test ends after the first output.
+        executor.stepDelay = .milliseconds(20)
         let engine = try EngineCore(config: config, executor: executor)
         let stream = try engine.submit(request("long", promptLength: 20, maxTokens: 600))
-        let consumer = Task { try await collect(stream).count }
-        #expect(await eventually { engine.stats.runningCount == 1 })
+        // Waiting for the first output (not polling stats) proves the request is running
+        // however slowly a loaded machine schedules this task.
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        let consumer = Task {
+            var count = 0
+            for try await _ in stream {
+                count += 1
+                if count == 1 { signal.yield(()) }
+            }
+            return count
+        }
+        for await _ in started { break }
         consumer.cancel()
         _ = try? await consumer.value
         #expect(await eventually { engine.stats.runningCount == 0 && engine.stats.kvCacheUsage == 0 })
@@ -108,16 +120,22 @@ import Testing
 
     @Test func frontendStopAndShutdownEndStreams() async throws {
         let executor = FakeExecutor()
-        executor.stepDelay = .milliseconds(2)
+        // Slow steps leave a wide window for the checks below even when a busy machine starves
+        // this task: 600 tokens take 12 s, while the test ends after the first output.
+        executor.stepDelay = .milliseconds(20)
         let engine = try EngineCore(config: config, executor: executor)
         let stopped = try engine.submit(request("stopped", promptLength: 10, maxTokens: 600))
         let open = try engine.submit(request("open", promptLength: 10, maxTokens: 600, seed: 1))
         #expect(throws: EngineError.rejected(.duplicateRequestID("open"))) {
             _ = try engine.submit(request("open", promptLength: 10, maxTokens: 2))
         }
-        #expect(await eventually { engine.stats.runningCount == 2 })
-        engine.finish("stopped", reason: .stop)
-        #expect(try await collect(stopped).last?.finishReason == .stop)
+        var stoppedOutputs: [RequestOutput] = []
+        for try await output in stopped {
+            // Stop from the frontend as soon as the request has produced something.
+            if stoppedOutputs.isEmpty { engine.finish("stopped", reason: .stop) }
+            stoppedOutputs.append(output)
+        }
+        #expect(stoppedOutputs.last?.finishReason == .stop)
         engine.shutDown()
         await #expect(throws: EngineError.shutDown) { _ = try await collect(open) }
     }
