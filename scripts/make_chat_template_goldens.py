@@ -19,8 +19,10 @@ the 4.4x/4.5x line):
 
 Templates are copied next to the goldens (Tests/Fixtures/chat_templates/*.jinja) so tests only
 read files inside the repository. SmolLM2, Qwen2.5 and Llama 3 come from /work/shared/models; the
-Llama 3.1 / 3.2 templates come from a llama.cpp checkout's models/templates (LLAMA_CPP_TEMPLATES)
-when present, else from the copies already in the fixture folder. Requires jinja2 (3.1.6 was used).
+Llama 3.1 / 3.2 and Mistral Nemo templates come from a llama.cpp checkout's models/templates
+(LLAMA_CPP_TEMPLATES) when present, else from the copies already in the fixture folder. Llama 2's
+template is the hand-written llama2.jinja in the fixture folder (our Llama 2 tokenizer_config.json
+has none). Requires jinja2 (3.1.6 was used).
 
 Usage: python3 scripts/make_chat_template_goldens.py
 """
@@ -105,15 +107,26 @@ def load_templates():
         ),
         "llama3": (json.loads(llama3_config.read_text())["chat_template"], special_tokens(llama3_config)),
     }
-    llama2_config = json.loads((SHARED / "tokenizers/llama2/tokenizer_config.json").read_text())
+    llama2_config_path = SHARED / "tokenizers/llama2/tokenizer_config.json"
+    llama2_config = json.loads(llama2_config_path.read_text())
     if llama2_config.get("chat_template"):
-        templates["llama2"] = (llama2_config["chat_template"], special_tokens(SHARED / "tokenizers/llama2/tokenizer_config.json"))
-    for name, file in (("llama3.1", "meta-llama-Llama-3.1-8B-Instruct.jinja"), ("llama3.2", "meta-llama-Llama-3.2-3B-Instruct.jinja")):
+        templates["llama2"] = (llama2_config["chat_template"], special_tokens(llama2_config_path))
+    elif (OUT / "llama2.jinja").exists():
+        # Our llama2 tokenizer_config.json has no chat_template: llama2.jinja is a hand-written
+        # reconstruction of meta-llama/Llama-2-7b-chat-hf's template (see SOURCE.md).
+        templates["llama2"] = ((OUT / "llama2.jinja").read_text(), special_tokens(llama2_config_path))
+    # Mistral-Nemo-Instruct-2407's tokenizer_config.json is not in our data; its special tokens.
+    mistral_tokens = {"bos_token": "<s>", "eos_token": "</s>"}
+    for name, file, tokens in (
+        ("llama3.1", "meta-llama-Llama-3.1-8B-Instruct.jinja", special_tokens(llama3_config)),
+        ("llama3.2", "meta-llama-Llama-3.2-3B-Instruct.jinja", special_tokens(llama3_config)),
+        ("mistral-nemo", "mistralai-Mistral-Nemo-Instruct-2407.jinja", mistral_tokens),
+    ):
         path = LLAMA_CPP_TEMPLATES / file
         if path.exists():
-            templates[name] = (path.read_text(), special_tokens(llama3_config))
+            templates[name] = (path.read_text(), tokens)
         elif (OUT / f"{name}.jinja").exists():
-            templates[name] = ((OUT / f"{name}.jinja").read_text(), special_tokens(llama3_config))
+            templates[name] = ((OUT / f"{name}.jinja").read_text(), tokens)
     return templates
 
 
@@ -210,6 +223,34 @@ CONVERSATIONS = {
             {"role": "tool", "content": "21:04"},
         ],
         "tools": [WEATHER_TOOL, TIME_TOOL],
+    },
+    # Two user turns in a row: Llama 2 and Mistral raise their role-alternation errors.
+    "non_alternating": {
+        "messages": [
+            {"role": "user", "content": "Hi."},
+            {"role": "user", "content": "Are you there?"},
+        ]
+    },
+    # Tool call round trip with 9-character alphanumeric ids, the shape Mistral's template accepts.
+    "tool_call_id9_roundtrip": {
+        "messages": [
+            {"role": "system", "content": "Use tools when useful."},
+            {"role": "user", "content": "What's the weather in Paris?"},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {
+                        "id": "a1B2c3D4e",
+                        "type": "function",
+                        "function": {"name": "get_current_weather", "arguments": {"location": "Paris, France"}},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "a1B2c3D4e", "name": "get_current_weather", "content": "{\"temperature\": 18}"},
+            {"role": "assistant", "content": "18°C in Paris."},
+            {"role": "user", "content": "Thanks!"},
+        ],
+        "tools": [WEATHER_TOOL],
     },
 }
 

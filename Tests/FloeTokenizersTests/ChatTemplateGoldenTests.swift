@@ -16,6 +16,8 @@ import Testing
         let addGenerationPrompt: Bool
         let output: String?
         let error: String?
+        /// jinja2's exception class: `TemplateError` for `raise_exception`, else e.g. `UndefinedError`.
+        let errorType: String?
         var testDescription: String { "\(template)/\(conversation)/agp=\(addGenerationPrompt)" }
     }
 
@@ -33,9 +35,12 @@ import Testing
             else { return nil }
             var output: String? = nil
             var error: String? = nil
+            var errorType: String? = nil
             if case .string(let o)? = c["output"] { output = o }
             if case .string(let e)? = c["error"] { error = e }
-            return Case(template: t, conversation: conv, addGenerationPrompt: agp, output: output, error: error)
+            if case .string(let e)? = c["error_type"] { errorType = e }
+            return Case(
+                template: t, conversation: conv, addGenerationPrompt: agp, output: output, error: error, errorType: errorType)
         }
     }()
 
@@ -44,7 +49,7 @@ import Testing
 
     @Test func goldensCoverEveryTemplate() {
         #expect(Self.cases.count >= 60)
-        #expect(Set(Self.cases.map(\.template)).isSuperset(of: ["smollm2", "qwen2.5", "llama3", "llama3.2"]))
+        #expect(Set(Self.cases.map(\.template)).isSuperset(of: ["smollm2", "qwen2.5", "llama2", "llama3", "llama3.2", "mistral-nemo"]))
     }
 
     @Test(arguments: cases) func rendersLikeTransformers(_ c: Case) throws {
@@ -78,7 +83,13 @@ import Testing
                 Issue.record("unexpected error \(e) for \(c.testDescription)")
                 return
             }
-            if case .raised(let message) = e { #expect(message == expectedError) }
+            switch e {
+            case .raised(let message):
+                #expect(c.errorType == "TemplateError", "raised '\(message)', jinja2 failed with \(c.errorType ?? "?")")
+                #expect(message == expectedError)
+            case .runtime, .syntax:
+                #expect(c.errorType != "TemplateError", "\(e), jinja2 raised '\(expectedError)'")
+            }
         }
     }
 }
