@@ -41,7 +41,8 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let loaded = try modelOptions.load()
         let threads = modelOptions.resolvedThreads
-        let memory = MemoryBandwidth.measure(threads: threads)
+        var memory = MemoryBandwidth.measure(threads: threads)
+        memory.streamReadBytesPerSecond = MemoryBandwidth.measureStreamRead(backend: loaded.model.backend)
         let weightBytes = loaded.model.weightBytesPerToken
         let floe = try ModelThroughput.measure(
             model: loaded.model, promptTokens: promptTokens, generatedTokens: generatedTokens, repetitions: repetitions)
@@ -53,7 +54,7 @@ struct BenchCommand: ParsableCommand {
         let report = Report(
             model: (modelOptions.model as NSString).lastPathComponent, threads: threads, cpu: Self.cpuName(),
             weightBytesPerToken: weightBytes, memory: memory,
-            decodeBoundTokensPerSecond: memory.readBytesPerSecond / Double(weightBytes), floe: floe, llamaCpp: peer)
+            decodeBoundTokensPerSecond: (memory.streamReadBytesPerSecond ?? memory.readBytesPerSecond) / Double(weightBytes), floe: floe, llamaCpp: peer)
         print(Self.table(report, promptTokens: promptTokens, generatedTokens: generatedTokens))
         if let json {
             let encoder = JSONEncoder()
@@ -70,8 +71,9 @@ struct BenchCommand: ParsableCommand {
         let memoryGB = r.memory.copyBytesPerSecond / 1e9
         var lines = [
             "model \(r.model) | \(r.cpu) | \(r.threads) threads",
-            String(format: "memory copy %.1f GB/s (read+write); weights read per decoded token %.1f MB; decode bound %.1f tok/s",
-                memoryGB, Double(r.weightBytesPerToken) / 1e6, r.decodeBoundTokensPerSecond),
+            String(format: "memory copy %.1f GB/s (read+write); streaming read %.1f GB/s; weights read per decoded token %.1f MB; decode bound %.1f tok/s (streaming read / weight bytes)",
+                memoryGB, (r.memory.streamReadBytesPerSecond ?? 0) / 1e9, Double(r.weightBytesPerToken) / 1e6,
+                r.decodeBoundTokensPerSecond),
             "",
             "| test | Floe tok/s | llama.cpp tok/s | Floe / llama.cpp | Floe / bound |",
             "|---|---|---|---|---|",
