@@ -17,7 +17,8 @@ struct BenchOfflineCommand: AsyncParsableCommand {
     @Option(name: .customLong("output-len")) var outputLength = 128
     @Option(name: .customLong("sequential-prompts"), help: "How many prompts to run one at a time for the baseline.")
     var sequentialPrompts = 4
-    @Option(name: .customLong("kv-cache-memory"), help: "KV cache bytes.") var kvCacheBytes = 1 << 30
+    @Option(name: .customLong("kv-cache-memory"), help: "KV cache size (2GiB, 512MB) or fraction of available memory (0.3, 30%).")
+    var kvCacheMemory = "1GiB"
     @Option(help: "Also write the results as JSON to this file.") var json: String?
     @Option(name: .customLong("prompts-out"), help: "Write the prompts' token ids as JSON, for driving a peer with the same requests.")
     var promptsOut: String?
@@ -25,7 +26,8 @@ struct BenchOfflineCommand: AsyncParsableCommand {
     func run() async throws {
         let llm = try LLM(
             model: modelOptions.model, backend: CPUBackend(threads: modelOptions.resolvedThreads),
-            options: EngineOptions(kvCacheBytes: kvCacheBytes, maxModelLen: inputLength + outputLength))
+            options: EngineOptions(
+                kvCacheBytes: try KVCacheBudget(parsing: kvCacheMemory).resolvedBytes(), maxModelLen: inputLength + outputLength))
         let prompts = OfflineThroughput.randomPrompts(
             count: prompts, length: inputLength, vocabulary: llm.loaded.model.vocabularySize)
         if let promptsOut { try JSONEncoder().encode(prompts).write(to: URL(fileURLWithPath: promptsOut)) }
