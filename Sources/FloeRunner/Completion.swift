@@ -13,6 +13,9 @@ public struct Completion: Sendable {
 
     public var promptTokenIDs: [Int]
     public var samples: [Sample]
+    /// With `promptLogprobs` set: per prompt position, the log-probability of that prompt token
+    /// given the ones before it (`nil` for the first), as vLLM returns them.
+    public var promptLogprobs: [PositionLogprobs?] = []
     /// The first sample's text (the common `n = 1` case).
     public var text: String { samples.first?.text ?? "" }
 }

@@ -87,7 +87,6 @@ public final class LLM: Sendable {
 
     private func submit(_ prompt: [Int], sampling: SamplingParams) throws -> Submitted {
         try sampling.validate()
-        guard sampling.promptLogprobs == nil else { throw LLMError.unsupported("prompt_logprobs") }
         guard !prompt.isEmpty else { throw LLMError.emptyPrompt }
         let id = RequestID("llm-\(nextID.add(1, ordering: .relaxed).newValue)")
         let outputs = try engine.submit(
@@ -106,7 +105,7 @@ public final class LLM: Sendable {
         for try await output in outputs {
             if processor.process(output).stoppedByString { finish(output.sampleIndex) }
         }
-        return Completion(promptTokenIDs: prompt, samples: processor.samples)
+        return Completion(promptTokenIDs: prompt, samples: processor.samples, promptLogprobs: processor.promptLogprobs)
     }
 }
 

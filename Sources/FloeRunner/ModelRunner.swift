@@ -9,6 +9,8 @@ public final class ModelRunner: ModelExecutor {
     public let model: any CausalLM
     public let cache: KVCache
     private var samplers = RequestSamplers()
+    /// Prompts of running requests that asked for prompt logprobs, and how many top entries.
+    private var promptLogprobRequests: [RequestID: (prompt: [Int], topCount: Int)] = [:]
 
     public init(model: any CausalLM, blockCount: Int, blockSize: Int) {
         self.model = model
@@ -23,11 +25,20 @@ public final class ModelRunner: ModelExecutor {
 
     public func execute(_ output: SchedulerOutput) throws -> ModelRunnerOutput {
         samplers.prepare(for: output)
+        for id in output.finishedRequestIDs + output.preemptedRequestIDs { promptLogprobRequests[id] = nil }
+        for request in output.scheduled {
+            if let new = request.newRequest, let topCount = new.params.promptLogprobs {
+                promptLogprobRequests[request.id] = (new.promptTokenIDs, topCount)
+            }
+        }
         guard !output.isEmpty else { return ModelRunnerOutput(sampledTokens: [:]) }
 
         var tokens: [Int32] = [], positions: [Int32] = []
         var sequences: [AttentionMetadata.Sequence] = []
-        var logitRows: [Int] = [], sampledIDs: [RequestID] = []
+        var logitRows: [Int] = []
+        var sampledRows: [(id: RequestID, tokenRow: Int)] = []
+        // Rows whose logits score the next prompt token: (request, first row, positions).
+        var promptRows: [(id: RequestID, firstRow: Int, positions: Range<Int>)] = []
         tokens.reserveCapacity(output.totalTokenCount)
         for request in output.scheduled {
             let first = tokens.count
@@ -35,9 +46,15 @@ public final class ModelRunner: ModelExecutor {
             positions.append(contentsOf: request.positions.map { Int32($0) })
             sequences.append(.init(
                 queryTokens: first..<tokens.count, contextLength: request.contextLength, blockTable: request.blockTable))
+            if let wanted = promptLogprobRequests[request.id], request.positionStart < wanted.prompt.count {
+                // Every prompt row of this chunk is scored; the last one may also be sampled.
+                let positions = request.positionStart..<min(request.contextLength, wanted.prompt.count)
+                promptRows.append((request.id, logitRows.count, positions))
+                logitRows.append(contentsOf: first..<(first + positions.count))
+            }
             if request.needsLogits {
-                logitRows.append(tokens.count - 1)
-                sampledIDs.append(request.id)
+                if logitRows.last != tokens.count - 1 { logitRows.append(tokens.count - 1) }
+                sampledRows.append((request.id, tokens.count - 1))
             }
         }
         // A step may be all prefill chunks that end mid-prompt; the model still needs one row.
@@ -46,17 +63,42 @@ public final class ModelRunner: ModelExecutor {
             attention: AttentionMetadata(sequences: sequences, blockSize: cache.blockSize),
             logitRows: logitRows.isEmpty ? [tokens.count - 1] : logitRows)
         let logits = try model.forward(batch, cache: cache)
-        guard !sampledIDs.isEmpty else { return ModelRunnerOutput(sampledTokens: [:]) }
+        guard !logitRows.isEmpty else { return ModelRunnerOutput(sampledTokens: [:]) }
 
         var values = model.backend.readFloats(logits)
         let vocabulary = model.vocabularySize
+        let rowOfToken = Dictionary(logitRows.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let promptLogprobs = promptRows.reduce(into: [RequestID: [PositionLogprobs?]]()) { result, entry in
+            result[entry.id] = scorePrompt(entry, values: values, vocabulary: vocabulary)
+        }
         var sampled: [RequestID: [SampledToken]] = [:]
         values.withUnsafeMutableBufferPointer { all in
-            for (row, id) in sampledIDs.enumerated() {
+            for (id, tokenRow) in sampledRows {
+                let row = rowOfToken[tokenRow]!
                 let slice = UnsafeMutableBufferPointer(rebasing: all[row * vocabulary..<(row + 1) * vocabulary])
                 sampled[id] = [samplers.sample(id, logits: slice)]
             }
         }
-        return ModelRunnerOutput(sampledTokens: sampled)
+        return ModelRunnerOutput(sampledTokens: sampled, promptLogprobs: promptLogprobs)
+    }
+
+    /// vLLM's prompt logprobs for the chunk's positions: entry `p` scores prompt token `p`
+    /// given the tokens before it, so position 0 has none and the logits of position `p - 1`
+    /// score token `p`.
+    private func scorePrompt(
+        _ entry: (id: RequestID, firstRow: Int, positions: Range<Int>), values: [Float], vocabulary: Int
+    ) -> [PositionLogprobs?] {
+        guard let wanted = promptLogprobRequests[entry.id] else { return [] }
+        var result: [PositionLogprobs?] = entry.positions.lowerBound == 0 ? [nil] : []
+        for (offset, position) in entry.positions.enumerated() where position + 1 < wanted.prompt.count {
+            let row = entry.firstRow + offset
+            let logprobs = values[row * vocabulary..<(row + 1) * vocabulary].withUnsafeBufferPointer {
+                LogitsProcessing.logSoftmax($0)
+            }
+            result.append(logprobs.withUnsafeBufferPointer {
+                LogitsProcessing.positionLogprobs($0, chosen: wanted.prompt[position + 1], topCount: wanted.topCount)
+            })
+        }
+        return result
     }
 }

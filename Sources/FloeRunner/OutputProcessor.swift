@@ -7,6 +7,7 @@ struct OutputProcessor {
     private var detokenizers: [IncrementalDetokenizer]
     private var matchers: [StopStringMatcher]
     private(set) var samples: [Completion.Sample]
+    private(set) var promptLogprobs: [PositionLogprobs?] = []
 
     init(tokenizer: Tokenizer, params: SamplingParams) {
         detokenizers = Array(repeating: IncrementalDetokenizer(tokenizer: tokenizer, skipSpecialTokens: true), count: params.n)
@@ -18,6 +19,7 @@ struct OutputProcessor {
     /// (the caller then finishes that sample in the engine).
     mutating func process(_ output: RequestOutput) -> (delta: CompletionDelta, stoppedByString: Bool) {
         let index = output.sampleIndex
+        if index == 0 { promptLogprobs += output.promptLogprobs }
         var text = ""
         var stopped = false
         if !matchers[index].isStopped {

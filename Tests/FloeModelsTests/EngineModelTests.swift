@@ -2,6 +2,7 @@ import FloeCPU
 import FloeEngine
 import FloeRunner
 import Foundation
+import FloeModels
 import Testing
 
 /// The engine driving a real model (SmolLM2-135M Q4_1 on the CPU): batching, prefix caching,
@@ -89,4 +90,36 @@ import Testing
         #expect(Set(completion.samples.map(\.tokenIDs)).count > 1)
         #expect(completion.samples.allSatisfy { $0.tokenIDs.count == 16 })
     }
+}
+
+extension EngineModelTests {
+    /// Prompt logprobs through the engine (chunked, batched with another request) equal the
+    /// log-softmax of one plain forward pass over the prompt.
+    @Test func promptLogprobsMatchAFullForwardPass() async throws {
+        let llm = try Self.makeLLM(EngineOptions(kvCacheBytes: 64 << 20, maxModelLen: 512, maxNumBatchedTokens: 8))
+        let prompt = "The quick brown fox jumps over the lazy dog."
+        async let other = llm.generate(["Once upon a time"], sampling: Self.greedy)
+        let completion = try await llm.generate(
+            [prompt], sampling: SamplingParams(temperature: 0, maxTokens: 2, promptLogprobs: 3))[0]
+        _ = try await other
+        let ids = completion.promptTokenIDs
+        #expect(completion.promptLogprobs.count == ids.count)
+        #expect(completion.promptLogprobs.first! == nil)
+
+        let generator = SingleSequenceGenerator(model: llm.loaded.model, contextCapacity: 64)
+        let logits = try generator.logitsForEveryPosition(ids)
+        for position in 1..<ids.count {
+            let entry = try #require(completion.promptLogprobs[position])
+            let row = logits[position - 1]
+            let maxLogit = row.max()!
+            let logSum = maxLogit + log(row.reduce(0) { $0 + exp(Double($1 - maxLogit)) }).floatValue
+            #expect(entry.chosen.tokenID == ids[position])
+            #expect(abs(entry.chosen.logprob - (row[ids[position]] - logSum)) < 1e-3)
+            #expect(entry.top.count == 3 && entry.top[0].rank == 1)
+        }
+    }
+}
+
+private extension Double {
+    var floatValue: Float { Float(self) }
 }
