@@ -26,4 +26,6 @@ public struct CompletionDelta: Sendable, Equatable {
     public var text: String
     public var tokenIDs: [Int]
     public var finishReason: FinishReason?
+    /// Log-probabilities of `tokenIDs` when the request asked for them.
+    public var logprobs: [PositionLogprobs] = []
 }

@@ -112,13 +112,11 @@ public final class LLM: Sendable {
 public enum LLMError: Error, CustomStringConvertible {
     case noChatTemplate
     case emptyPrompt
-    case unsupported(String)
 
     public var description: String {
         switch self {
         case .noChatTemplate: "the model has no chat template"
         case .emptyPrompt: "the prompt is empty"
-        case .unsupported(let feature): "\(feature) is not supported yet"
         }
     }
 }

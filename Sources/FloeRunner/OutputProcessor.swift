@@ -40,6 +40,7 @@ struct OutputProcessor {
         samples[index].tokenIDs += output.newTokenIDs
         samples[index].logprobs += output.logprobs
         if let reason = output.finishReason { samples[index].finishReason = samples[index].stopString == nil ? reason : .stop }
-        return (CompletionDelta(sampleIndex: index, text: text, tokenIDs: output.newTokenIDs, finishReason: output.finishReason), stopped)
+        return (CompletionDelta(sampleIndex: index, text: text, tokenIDs: output.newTokenIDs, finishReason: output.finishReason,
+            logprobs: output.logprobs), stopped)
     }
 }
