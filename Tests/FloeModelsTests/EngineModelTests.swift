@@ -1,6 +1,7 @@
 import FloeCPU
 import FloeEngine
 import FloeRunner
+import FloeTokenizers
 import Foundation
 import FloeModels
 import Testing
@@ -122,4 +123,30 @@ extension EngineModelTests {
 
 private extension Double {
     var floatValue: Float { Float(self) }
+}
+
+extension EngineModelTests {
+    @Test func streamedTextEqualsTheCompletion() async throws {
+        let llm = try Self.makeLLM()
+        let params = SamplingParams(temperature: 0, maxTokens: 20)
+        let prompt = llm.tokenizer.encode("Once upon a time")
+        let completion = try await llm.generate(promptTokenIDs: [prompt], sampling: params)[0]
+        var text = "", tokens: [Int] = [], reasons: [FinishReason?] = []
+        for try await delta in try llm.stream(promptTokenIDs: prompt, sampling: params) {
+            text += delta.text
+            tokens += delta.tokenIDs
+            reasons.append(delta.finishReason)
+        }
+        #expect(text == completion.text)
+        #expect(tokens == completion.samples[0].tokenIDs)
+        #expect(reasons.last! != nil && reasons.dropLast().allSatisfy { $0 == nil })
+    }
+
+    @Test func chatUsesTheTemplate() async throws {
+        let llm = try Self.makeLLM()
+        let answer = try await llm.chat(
+            [ChatMessage(role: "user", "What is the capital of France?")], sampling: SamplingParams(temperature: 0, maxTokens: 16))
+        #expect(answer.text == "The capital of France is Paris.")
+        #expect(answer.samples[0].finishReason == .stop)
+    }
 }
