@@ -15,6 +15,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "FloeTensor"),
@@ -29,10 +34,20 @@ let package = Package(
         .target(name: "FloeEngine"),
         .target(name: "FloeRunner", dependencies: ["FloeEngine", "FloeModels", "FloeTensor", "FloeWeights", "FloeTokenizers"]),
         .target(name: "FloeBench", dependencies: ["FloeRunner", "FloeModels", "FloeEngine", "FloeTensor"]),
+        // OpenAI wire types and their validation, free of any server framework.
+        .target(name: "FloeOpenAI", dependencies: ["FloeEngine", "FloeTokenizers"]),
+        // The HTTP server (`floe serve`): routes, SSE, error mapping, admission control.
+        .target(
+            name: "FloeServer",
+            dependencies: [
+                "FloeOpenAI", "FloeRunner", "FloeEngine", "FloeTokenizers",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "floe",
             dependencies: [
-                "FloeTensor", "FloeCPU", "FloeWeights", "FloeTokenizers", "FloeModels", "FloeEngine", "FloeRunner", "FloeBench",
+                "FloeTensor", "FloeCPU", "FloeWeights", "FloeTokenizers", "FloeModels", "FloeEngine", "FloeRunner", "FloeBench", "FloeServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "FloeCPUTests", dependencies: ["FloeCPU", "FloeTensor"]),
@@ -40,6 +55,16 @@ let package = Package(
         .testTarget(name: "FloeTokenizersTests", dependencies: ["FloeTokenizers"]),
         .testTarget(name: "FloeRunnerTests", dependencies: ["FloeRunner", "FloeWeights", "FloeTokenizers"]),
         .testTarget(name: "FloeEngineTests", dependencies: ["FloeEngine"]),
+        .testTarget(
+            name: "FloeServerTests",
+            dependencies: [
+                "FloeServer", "FloeOpenAI", "FloeRunner", "FloeCPU",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .testTarget(
             name: "FloeModelsTests",
             dependencies: ["FloeModels", "FloeRunner", "FloeEngine", "FloeCPU", "FloeWeights", "FloeTokenizers", "FloeTensor"]),
