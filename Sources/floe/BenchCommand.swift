@@ -22,7 +22,7 @@ struct BenchCommand: ParsableCommand {
     var repetitions = 3
 
     @Option(name: .customLong("llama-bench"), help: "Path to llama.cpp's llama-bench, to run on the same file. [env: LLAMA_BENCH]")
-    var llamaBench: String? = ProcessInfo.processInfo.environment["LLAMA_BENCH"]
+    var llamaBench: String?
 
     @Option(help: "Also write the results as JSON to this file.")
     var json: String?
@@ -46,7 +46,7 @@ struct BenchCommand: ParsableCommand {
         let weightBytes = loaded.model.weightBytesPerToken
         let floe = try ModelThroughput.measure(
             model: loaded.model, promptTokens: promptTokens, generatedTokens: generatedTokens, repetitions: repetitions)
-        let peer = try llamaBench.map {
+        let peer = try (llamaBench ?? ProcessInfo.processInfo.environment["LLAMA_BENCH"]).map {
             try LlamaBenchPeer.run(
                 executable: $0, model: modelOptions.model, threads: threads, promptTokens: promptTokens,
                 generatedTokens: generatedTokens, repetitions: repetitions)
