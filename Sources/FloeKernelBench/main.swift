@@ -1,5 +1,5 @@
 // FloeKernelBench: times the CPU backend's kernels on model-shaped problems.
-//   swift run -c release FloeKernelBench [threads] [level: 0 scalar, 1 avx2, 2 avx512]
+//   swift run -c release FloeKernelBench [threads] [level: 0 scalar, 1 avx2, 2 avx512] [mode] [noprefill]
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -117,7 +117,7 @@ func benchModel(_ name: String, _ layers: [Layer]) {
         for (_, w, x, y) in copies { backend.linear(x, weight: w, bias: nil, into: y) }
     }
     print("\(name) decode (n=1): linear total \(fmt(decode * 1e3, 2)) ms (\(fmt(1 / decode, 1)) tok/s), \(bytes / 1_000_000) MB of weights → \(fmt(Double(bytes) / decode / 1e9, 1)) GB/s, \(fmt(Double(flops) / decode / 1e9, 1)) GFLOP/s")
-    for n in [1, 512] {
+    for n in (CommandLine.arguments.contains("noprefill") ? [1] : [1, 512]) {
         var total = 0.0
         for layer in layers {
             let w = copies.first { $0.0.name == layer.name }!.1
