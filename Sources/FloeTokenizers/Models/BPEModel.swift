@@ -112,14 +112,11 @@ public final class BPEModel: TokenizerModel {
             ids.append(id)
             return
         }
-        if let cached = cache.lookup(piece) {
-            ids.append(contentsOf: cached.lazy.map(Int.init))
-            return
+        cache.append(piece, into: &ids) {
+            var symbols = initialSymbols(piece)
+            BPEMerger.merge(&symbols, rules: rules)
+            return symbols
         }
-        var symbols = initialSymbols(piece)
-        BPEMerger.merge(&symbols, rules: rules)
-        cache.insert(piece, symbols)
-        ids.append(contentsOf: symbols.lazy.map(Int.init))
     }
 
     /// One symbol per character (or per byte via fallback, or a fused unknown), as HF's

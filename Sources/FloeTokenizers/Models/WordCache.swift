@@ -24,4 +24,14 @@ final class WordCache: Sendable {
             if cache.count < capacity { cache[key] = value }
         }
     }
+
+    /// Appends the ids of `piece` to `ids`: from the cache, or computed by `compute` and cached.
+    func append(_ piece: String, into ids: inout [Int], compute: () -> [Int32]) {
+        let pieceIDs = lookup(piece) ?? {
+            let computed = compute()
+            insert(piece, computed)
+            return computed
+        }()
+        ids.append(contentsOf: pieceIDs.lazy.map(Int.init))
+    }
 }

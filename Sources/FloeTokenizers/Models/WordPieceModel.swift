@@ -54,14 +54,11 @@ public final class WordPieceModel: TokenizerModel, SpanTokenizingModel {
             ids.append(id)
             return
         }
-        if let cached = cache.lookup(piece) {
-            ids.append(contentsOf: cached.lazy.map(Int.init))
-            return
+        cache.append(piece, into: &ids) {
+            var spans: [TokenSpan] = []
+            tokenizeWithSpans(piece, into: &spans)
+            return spans.map { Int32($0.id) }
         }
-        var spans: [TokenSpan] = []
-        tokenizeWithSpans(piece, into: &spans)
-        cache.insert(piece, spans.map { Int32($0.id) })
-        ids.append(contentsOf: spans.lazy.map(\.id))
     }
 
     func tokenizeWithSpans(_ piece: String, into spans: inout [TokenSpan]) {
