@@ -5,7 +5,7 @@
 # a markdown table with Floe/HF ratios. Run from anywhere; works in the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCRATCH=${SCRATCH:-.build-tok2}
+SCRATCH=${SCRATCH:-.build}
 OUT=${OUT:-$(mktemp -d /tmp/floe-tokenizer-bench.XXXXXX)}
 HF_VERSION=${HF_VERSION:-0.23.3}
 
