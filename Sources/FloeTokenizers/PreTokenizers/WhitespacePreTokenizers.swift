@@ -4,20 +4,7 @@ public struct WhitespacePreTokenizer: RangeSplittingPreTokenizer {
     public init() {}
 
     func pieceRanges(in s: [Unicode.Scalar]) -> [Range<Int>] {
-        var ranges: [Range<Int>] = []
-        var i = 0
-        while i < s.count {
-            if ScalarClass.isWhitespace(s[i]) {
-                i += 1
-                continue
-            }
-            let isWord = WordClass.isWord(s[i])
-            var j = i + 1
-            while j < s.count, !ScalarClass.isWhitespace(s[j]), WordClass.isWord(s[j]) == isWord { j += 1 }
-            ranges.append(i..<j)
-            i = j
-        }
-        return ranges
+        nonWhitespaceRuns(in: s) { WordClass.isWord($0) == WordClass.isWord($1) }
     }
 }
 
@@ -26,20 +13,28 @@ public struct WhitespaceSplitPreTokenizer: RangeSplittingPreTokenizer {
     public init() {}
 
     func pieceRanges(in s: [Unicode.Scalar]) -> [Range<Int>] {
-        var ranges: [Range<Int>] = []
-        var i = 0
-        while i < s.count {
-            if ScalarClass.isWhitespace(s[i]) {
-                i += 1
-                continue
-            }
-            var j = i + 1
-            while j < s.count, !ScalarClass.isWhitespace(s[j]) { j += 1 }
-            ranges.append(i..<j)
-            i = j
-        }
-        return ranges
+        nonWhitespaceRuns(in: s) { _, _ in true }
     }
+}
+
+/// Maximal runs of non-whitespace scalars in which every scalar `belongsWith` the run's first;
+/// whitespace separates runs and is dropped.
+private func nonWhitespaceRuns(
+    in s: [Unicode.Scalar], belongsWith: (_ first: Unicode.Scalar, _ next: Unicode.Scalar) -> Bool
+) -> [Range<Int>] {
+    var ranges: [Range<Int>] = []
+    var i = 0
+    while i < s.count {
+        if ScalarClass.isWhitespace(s[i]) {
+            i += 1
+            continue
+        }
+        var j = i + 1
+        while j < s.count, !ScalarClass.isWhitespace(s[j]), belongsWith(s[i], s[j]) { j += 1 }
+        ranges.append(i..<j)
+        i = j
+    }
+    return ranges
 }
 
 /// HF `BertPreTokenizer`: split on whitespace (dropped), then every punctuation character is a
