@@ -13,7 +13,7 @@ struct ByteLevelRoundTripTests {
         let representable = (0..<256).map { byte in
             tokenizer.id(for: String(ByteLevelAlphabet.characters[byte])) != nil
         }
-        var generator = RoundTripRandom(seed: 0x5EED)
+        var generator = SeededTestRandom(seed: 0x5EED)
         for _ in 0..<300 {
             let text = String(
                 scalars: randomText(using: &generator).unicodeScalars.filter { scalar in
@@ -27,7 +27,7 @@ struct ByteLevelRoundTripTests {
     }
 
     /// Mixed scripts, digits, whitespace runs, combining marks, emoji, controls, CJK.
-    private func randomText(using generator: inout RoundTripRandom) -> String {
+    private func randomText(using generator: inout SeededTestRandom) -> String {
         let ranges: [ClosedRange<UInt32>] = [
             0x20...0x7E, 0x20...0x7E, 0x09...0x0D, 0xA0...0x17F, 0x300...0x36F, 0x370...0x3FF, 0x400...0x4FF,
             0x590...0x6FF, 0x900...0x97F, 0x3040...0x30FF, 0x4E00...0x4FFF, 0xAC00...0xAD00, 0x1F300...0x1F6FF,
@@ -41,18 +41,5 @@ struct ByteLevelRoundTripTests {
             if let scalar = Unicode.Scalar(value) { scalars.append(scalar) }
         }
         return String(scalars)
-    }
-}
-
-/// Small deterministic generator so failures reproduce.
-struct RoundTripRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

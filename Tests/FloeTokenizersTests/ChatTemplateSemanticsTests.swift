@@ -161,7 +161,7 @@ import Testing
     /// Truncations and byte-level damage of real templates must throw or render, never crash.
     @Test func damagedTemplatesNeverCrash() throws {
         let folder = ChatTemplateGoldenTests.folder
-        var generator = TemplateDamageRNG(seed: 0x5EED)
+        var generator = SeededTestRandom(seed: 0x5EED)
         let messages: [ChatMessage] = [.init(role: "system", "s"), .init(role: "user", "u"), .init(role: "assistant", "a")]
         for name in ["smollm2", "qwen2.5", "llama3", "llama3.1", "llama3.2"] {
             let source = try String(contentsOf: folder.appendingPathComponent("\(name).jinja"), encoding: .utf8)
@@ -182,18 +182,5 @@ import Testing
                 _ = try? template.render(messages: messages, addGenerationPrompt: true)
             }
         }
-    }
-}
-
-/// Deterministic PRNG for the damage test.
-private struct TemplateDamageRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

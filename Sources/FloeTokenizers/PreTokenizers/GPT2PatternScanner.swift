@@ -4,15 +4,7 @@
 /// matches tile the input.
 enum GPT2PatternScanner {
     static func matches(in s: [Unicode.Scalar]) -> [Range<Int>] {
-        var result: [Range<Int>] = []
-        result.reserveCapacity(s.count / 4 + 1)
-        var i = 0
-        while i < s.count {
-            let end = matchEnd(s, at: i)
-            result.append(i..<end)
-            i = end
-        }
-        return result
+        PatternTiling.tile(s) { matchEnd($0, at: $1) }
     }
 
     private static func matchEnd(_ s: [Unicode.Scalar], at i: Int) -> Int {
