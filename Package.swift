@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "floe", targets: ["floe"]),
         .library(name: "FloeTensor", targets: ["FloeTensor"]),
         .library(name: "FloeCPU", targets: ["FloeCPU"]),
+        .library(name: "FloeCUDA", targets: ["FloeCUDA"]),
         .library(name: "FloeWeights", targets: ["FloeWeights"]),
         .library(name: "FloeTokenizers", targets: ["FloeTokenizers"]),
         .library(name: "FloeModels", targets: ["FloeModels"]),
@@ -28,7 +29,14 @@ let package = Package(
         .target(name: "CFloeKernels", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "FloeCPU", dependencies: ["FloeTensor", "CFloeKernels"]),
         .executableTarget(name: "FloeKernelBench", dependencies: ["FloeCPU", "FloeTensor", "CFloeKernels"]),
+        // The CUDA backend: the driver, NVRTC and cuBLASLt bound at run time (CFloeCUDA declares
+        // the slice of their C APIs we use), kernels compiled by NVRTC at start. Builds and runs
+        // its CPU-side checks without CUDA installed.
+        .target(name: "CFloeCUDA", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "FloeCUDA", dependencies: ["CFloeCUDA", "FloeTensor"]),
         .target(name: "FloeWeights", dependencies: ["FloeTensor"]),
+        // `floe cuda-check`: CUDA ops against the CPU reference, goldens and engine checks on a GPU.
+        .target(name: "FloeCUDAChecks", dependencies: ["FloeCUDA", "FloeCPU", "FloeTensor", "FloeModels", "FloeRunner", "FloeEngine"]),
         .target(name: "FloeTokenizers"),
         .target(name: "FloeModels", dependencies: ["FloeTensor", "FloeWeights"]),
         .target(name: "FloeEngine"),
@@ -47,10 +55,11 @@ let package = Package(
         .executableTarget(
             name: "floe",
             dependencies: [
-                "FloeTensor", "FloeCPU", "FloeWeights", "FloeTokenizers", "FloeModels", "FloeEngine", "FloeRunner", "FloeBench", "FloeServer",
+                "FloeTensor", "FloeCPU", "FloeCUDA", "FloeCUDAChecks", "FloeWeights", "FloeTokenizers", "FloeModels", "FloeEngine", "FloeRunner", "FloeBench", "FloeServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "FloeCPUTests", dependencies: ["FloeCPU", "FloeTensor"]),
+        .testTarget(name: "FloeCUDATests", dependencies: ["FloeCUDA", "FloeTensor"]),
         .testTarget(name: "FloeWeightsTests", dependencies: ["FloeWeights", "FloeTensor"]),
         .testTarget(name: "FloeTokenizersTests", dependencies: ["FloeTokenizers"]),
         .testTarget(name: "FloeRunnerTests", dependencies: ["FloeRunner", "FloeWeights", "FloeTokenizers"]),

@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/fetch-model.sh smollm2-135m >/dev/null
 scripts/fetch-model.sh qwen2.5-coder-0.5b >/dev/null
+# NVRTC from PyPI, so the CUDA kernel sources are compiled for sm_90 here (no GPU needed).
+FLOE_CUDA_LIB_DIR="$(scripts/install-nvrtc.sh)"
+export FLOE_CUDA_LIB_DIR
 swift test -c release -Xswiftc -enable-testing "$@"
 # The OpenAI-compatibility check: the official `openai` Python client against `floe serve`.
 # Same flags as the tests, so the executable reuses their build.

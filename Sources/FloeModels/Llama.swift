@@ -69,8 +69,8 @@ public final class LlamaModel: CausalLM, @unchecked Sendable {
     public func makeKVCache(blockCount: Int, blockSize: Int) -> KVCache {
         let shape: Shape = [blockCount * blockSize, localKVHeads, config.headDim]
         return KVCache(
-            keys: layers.map { _ in backend.allocate(shape, dtype: .f32) },
-            values: layers.map { _ in backend.allocate(shape, dtype: .f32) },
+            keys: layers.map { _ in backend.allocate(shape, dtype: backend.kvCacheDType) },
+            values: layers.map { _ in backend.allocate(shape, dtype: backend.kvCacheDType) },
             blockSize: blockSize, blockCount: blockCount)
     }
 
@@ -87,8 +87,10 @@ public final class LlamaModel: CausalLM, @unchecked Sendable {
         backend.write(batch.positions, into: positions)
 
         backend.embed(tokens: tokens, table: embedding, into: hidden)
+        backend.rmsNorm(hidden, weight: layers[0].attentionNorm, epsilon: config.rmsNormEpsilon, into: normed)
         for (index, layer) in layers.enumerated() {
-            backend.rmsNorm(hidden, weight: layer.attentionNorm, epsilon: config.rmsNormEpsilon, into: normed)
+            // `normed` holds this layer's attention-norm output (made by the previous layer's
+            // fused residual add), so each residual add and the norm after it are one op.
             apply(layer.query, normed, into: q)
             apply(layer.key, normed, into: k)
             apply(layer.value, normed, into: v)
@@ -103,14 +105,20 @@ public final class LlamaModel: CausalLM, @unchecked Sendable {
                 query: q3, keyCache: cache.keys[index], valueCache: cache.values[index], metadata: batch.attention,
                 scale: 1 / Float(hd).squareRoot(), into: attended.reshaped([n, localHeads, hd]))
             apply(layer.output, attended, into: projected)
-            backend.add(hidden, projected, into: hidden)
+            backend.addRMSNorm(
+                residual: hidden, delta: projected, weight: layer.mlpNorm, epsilon: config.rmsNormEpsilon, into: normed)
 
-            backend.rmsNorm(hidden, weight: layer.mlpNorm, epsilon: config.rmsNormEpsilon, into: normed)
             apply(layer.gate, normed, into: gate)
             apply(layer.up, normed, into: up)
             backend.siluMul(gate: gate, up: up, into: gate)
             apply(layer.down, gate, into: projected)
-            backend.add(hidden, projected, into: hidden)
+            if index + 1 < layers.count {
+                backend.addRMSNorm(
+                    residual: hidden, delta: projected, weight: layers[index + 1].attentionNorm,
+                    epsilon: config.rmsNormEpsilon, into: normed)
+            } else {
+                backend.add(hidden, projected, into: hidden)
+            }
         }
 
         // Only the rows that are sampled go through the final norm and the vocabulary projection.

@@ -1,4 +1,6 @@
 import FloeEngine
+import FloeTensor
+import Foundation
 
 /// How an engine is sized, with vLLM's flag meanings.
 public struct EngineOptions: Sendable {
@@ -10,6 +12,10 @@ public struct EngineOptions: Sendable {
     public var maxNumBatchedTokens: Int
     public var blockSize: Int
     public var enablesPrefixCaching: Bool
+    /// `--gpu-memory-utilization`: on a device backend, the share of the device's memory the
+    /// whole engine may use; the KV cache gets what the weights and activations leave of it
+    /// (replacing `kvCacheBytes`). Ignored on the CPU.
+    public var gpuMemoryUtilization: Double?
 
     public init(
         kvCacheBytes: Int = 512 << 20, maxModelLen: Int? = nil, maxNumSeqs: Int = 256, maxNumBatchedTokens: Int = 2048,
@@ -21,6 +27,26 @@ public struct EngineOptions: Sendable {
         self.maxNumBatchedTokens = maxNumBatchedTokens
         self.blockSize = blockSize
         self.enablesPrefixCaching = enablesPrefixCaching
+    }
+
+    /// The KV-cache bytes for a model already loaded on `backend`: `gpuMemoryUtilization` of
+    /// the device's memory minus what is in use and an activation reserve for the largest step.
+    func resolvedKVCacheBytes(backend: any Backend, hiddenSize: Int, intermediateSize: Int, vocabularySize: Int) throws -> Int {
+        guard let utilization = gpuMemoryUtilization, let device = backend as? DeviceMemoryReporting else { return kvCacheBytes }
+        guard utilization > 0, utilization <= 1 else {
+            throw EngineOptionsError.invalid("gpu_memory_utilization must be in (0, 1], got \(utilization)")
+        }
+        let (free, total) = try device.deviceMemory()
+        let perToken = 8 * hiddenSize + 3 * intermediateSize
+        let activations: Int = maxNumBatchedTokens * perToken * 4 + maxNumSeqs * vocabularySize * 4
+        let allowed = Int(Double(total) * utilization)
+        let budget: Int = allowed - (total - free) - activations - (256 << 20)
+        guard budget > 0 else {
+            let gib = { (bytes: Int) in String(format: "%.1f", Double(bytes) / 1_073_741_824) }
+            throw EngineOptionsError.invalid(
+                "gpu_memory_utilization \(utilization) leaves no room for the KV cache: \(gib(total - free)) of \(gib(total)) GiB in use, \(gib(activations)) GiB reserved for activations")
+        }
+        return budget
     }
 
     /// The scheduler configuration for `model`: as many blocks as `kvCacheBytes` holds.

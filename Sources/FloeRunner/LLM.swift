@@ -19,6 +19,10 @@ public final class LLM: Sendable {
 
     public init(model path: String, backend: any Backend, options: EngineOptions = EngineOptions()) throws {
         let loaded = try ModelLoader.load(path: path, backend: backend)
+        var options = options
+        options.kvCacheBytes = try options.resolvedKVCacheBytes(
+            backend: backend, hiddenSize: loaded.model.config.hiddenSize,
+            intermediateSize: loaded.model.config.intermediateSize, vocabularySize: loaded.model.vocabularySize)
         let config = try options.schedulerConfig(
             blockBytes: ModelRunner.blockBytes(model: loaded.model, blockSize: options.blockSize),
             modelMaxPositions: loaded.model.maxPositions)

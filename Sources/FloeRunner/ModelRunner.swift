@@ -65,6 +65,14 @@ public final class ModelRunner: ModelExecutor {
         let logits = try model.forward(batch, cache: cache)
         guard !logitRows.isEmpty else { return ModelRunnerOutput(sampledTokens: [:]) }
 
+        // Greedy requests without logprobs take the device's argmax: ids come back, not logits.
+        if promptRows.isEmpty, sampledRows.allSatisfy({ samplers.isPlainGreedy($0.id) }) {
+            let best = model.backend.argmaxRows(logits)
+            let rowOfToken = Dictionary(logitRows.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            var sampled: [RequestID: [SampledToken]] = [:]
+            for (id, tokenRow) in sampledRows { sampled[id] = [samplers.record(id, token: best[rowOfToken[tokenRow]!])] }
+            return ModelRunnerOutput(sampledTokens: sampled)
+        }
         var values = model.backend.readFloats(logits)
         let vocabulary = model.vocabularySize
         let rowOfToken = Dictionary(logitRows.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })

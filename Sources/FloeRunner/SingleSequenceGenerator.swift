@@ -59,35 +59,41 @@ public final class SingleSequenceGenerator {
         guard !prompt.isEmpty else { throw GenerationError.emptyPrompt }
         try checkFits(promptCount: prompt.count, maxTokens: params.maxTokens)
         var sampler = Sampler(params: params)
+        // Greedy decoding asks the backend for the argmax (a GPU then sends back one id).
+        let deviceArgmax = params.isGreedy
         var statistics = Statistics(promptTokens: prompt.count)
 
         // Prefill in chunks so activation buffers stay bounded for long prompts.
         let start = DispatchTime.now()
-        var logits: [Float] = []
+        var logits: Tensor?
         var cached = 0
         while cached < prompt.count {
             let chunk = prompt[cached..<min(cached + prefillChunk, prompt.count)].map(Int32.init)
             logits = try step(chunk, cached: cached)
             cached += chunk.count
         }
+        func next(_ logits: Tensor) -> Int {
+            if deviceArgmax { return model.backend.argmaxRows(logits)[0] }
+            return model.backend.readFloats(logits).withUnsafeBufferPointer { sampler.sample($0) }
+        }
+        var token = next(logits!)
         statistics.prefillSeconds = seconds(since: start)
 
         let decodeStart = DispatchTime.now()
         var context = prompt.count
         while statistics.generatedTokens < params.maxTokens {
-            let token = logits.withUnsafeBufferPointer { sampler.sample($0) }
             statistics.generatedTokens += 1
             if !onToken(token) || stopTokens.contains(token) || statistics.generatedTokens == params.maxTokens { break }
-            logits = try step([Int32(token)], cached: context)
+            token = next(try step([Int32(token)], cached: context))
             context += 1
         }
         statistics.decodeSeconds = seconds(since: decodeStart)
         return statistics
     }
 
-    private func step(_ tokens: [Int32], cached: Int) throws -> [Float] {
+    private func step(_ tokens: [Int32], cached: Int) throws -> Tensor {
         let batch = ForwardBatch.single(tokens: tokens, cachedCount: cached, blockTable: blockTable, blockSize: blockSize)
-        return try readFloats(try model.forward(batch, cache: cache))
+        return try model.forward(batch, cache: cache)
     }
 
     private func readFloats(_ tensor: Tensor) throws -> [Float] { model.backend.readFloats(tensor) }

@@ -5,8 +5,8 @@
 /// `blockTable[p / blockSize] * blockSize + p % blockSize`. The query tokens of a sequence are
 /// always the last `queryTokens.count` tokens of its context, which is what makes prefill chunks,
 /// decode steps and prefix-cache hits one mechanism.
-public struct AttentionMetadata: Sendable {
-    public struct Sequence: Sendable {
+public struct AttentionMetadata: Sendable, Equatable {
+    public struct Sequence: Sendable, Equatable {
         /// This sequence's rows in the flat batch.
         public var queryTokens: Range<Int>
         /// Tokens of context after this step (cached + new).

@@ -9,6 +9,8 @@
 /// backend is tested against.
 public protocol Backend: AnyObject, Sendable {
     var name: String { get }
+    /// The element type of KV caches on this device (the CPU keeps f32; GPUs keep bf16).
+    var kvCacheDType: DType { get }
 
     // MARK: Memory
 
@@ -30,6 +32,9 @@ public protocol Backend: AnyObject, Sendable {
     func embed(tokens: Tensor, table: Tensor, into out: Tensor)
     /// `out = x / rms(x) * weight` per row — x, out `[n, d]`, weight `[d]`.
     func rmsNorm(_ x: Tensor, weight: Tensor, epsilon: Float, into out: Tensor)
+    /// `residual += delta`, then `out = rmsNorm(residual)`: the residual stream's add fused with
+    /// the next norm (one pass over the row on GPUs). The default runs `add` then `rmsNorm`.
+    func addRMSNorm(residual: Tensor, delta: Tensor, weight: Tensor, epsilon: Float, into out: Tensor)
     /// `out = x · weightᵀ + bias` — x `[n, in]` f32, weight `[out, in]` any dtype, bias `[out]`.
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, into out: Tensor)
     /// Rotates `x` `[n, heads, hd]` in place by `positions[i] · inverseFrequencies[j]`
@@ -41,6 +46,9 @@ public protocol Backend: AnyObject, Sendable {
     func add(_ a: Tensor, _ b: Tensor, into out: Tensor)
     /// Row-wise softmax of `[rows, cols]`.
     func softmax(_ x: Tensor, into out: Tensor)
+    /// The index of the largest value of each row of f32 `[rows, cols]` (the lowest index on
+    /// ties), on the host. Greedy sampling needs only this, so devices return ids, not logits.
+    func argmaxRows(_ x: Tensor) -> [Int]
     /// `out[i] = x[indices[i]]` for rows of `[n, d]`; indices are host values.
     func gatherRows(_ x: Tensor, indices: [Int], into out: Tensor)
     /// Writes key/value `[n, kvh, hd]` into the paged caches `[blocks · blockSize, kvh, hd]` at
@@ -53,10 +61,35 @@ public protocol Backend: AnyObject, Sendable {
         scale: Float, into out: Tensor)
 }
 
+extension Backend {
+    public var kvCacheDType: DType { .f32 }
+
+    public func argmaxRows(_ x: Tensor) -> [Int] {
+        let cols = x.shape.last, values = readFloats(x)
+        return (0..<x.shape.rowCount).map { row in
+            var best = row * cols
+            for index in (row * cols)..<((row + 1) * cols) where values[index] > values[best] { best = index }
+            return best - row * cols
+        }
+    }
+
+    public func addRMSNorm(residual: Tensor, delta: Tensor, weight: Tensor, epsilon: Float, into out: Tensor) {
+        add(residual, delta, into: residual)
+        rmsNorm(residual, weight: weight, epsilon: epsilon, into: out)
+    }
+}
+
 /// Which dimensions of a head RoPE rotates together.
 public enum RoPEStyle: Sendable, Hashable {
     /// Dimension `i` pairs with `i + hd/2` (Hugging Face "rotate half", NeoX, GGUF `qwen2`).
     case halves
     /// Dimension `2i` pairs with `2i + 1` (llama.cpp's "normal" mode: GGUF `llama`, llama2.c).
     case interleaved
+}
+
+/// A backend with its own memory (a GPU), which can say how much is free: the engine sizes the
+/// KV cache from it (`--gpu-memory-utilization`).
+public protocol DeviceMemoryReporting {
+    /// Free and total bytes of device memory now.
+    func deviceMemory() throws -> (free: Int, total: Int)
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FloeBench
+import FloeCPU
 import FloeModels
 import Foundation
 
@@ -27,6 +28,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Also write the results as JSON to this file.")
     var json: String?
 
+    @Option(name: .customLong("device-bandwidth"),
+        help: "Bytes/s of the device's memory (e.g. a measured copy rate) for the decode bound on a GPU; the CPU measures its own.")
+    var deviceBandwidth: Double?
+
     struct Report: Codable {
         var model: String
         var threads: Int
@@ -42,7 +47,8 @@ struct BenchCommand: ParsableCommand {
         let loaded = try modelOptions.load()
         let threads = modelOptions.resolvedThreads
         var memory = MemoryBandwidth.measure(threads: threads)
-        memory.streamReadBytesPerSecond = MemoryBandwidth.measureStreamRead(backend: loaded.model.backend)
+        let onCPU = loaded.model.backend is CPUBackend
+        if onCPU { memory.streamReadBytesPerSecond = MemoryBandwidth.measureStreamRead(backend: loaded.model.backend) }
         let weightBytes = loaded.model.weightBytesPerToken
         let floe = try ModelThroughput.measure(
             model: loaded.model, promptTokens: promptTokens, generatedTokens: generatedTokens, repetitions: repetitions)
@@ -52,9 +58,11 @@ struct BenchCommand: ParsableCommand {
                 generatedTokens: generatedTokens, repetitions: repetitions)
         }
         let report = Report(
-            model: (modelOptions.model as NSString).lastPathComponent, threads: threads, cpu: Self.cpuName(),
+            model: (modelOptions.model as NSString).lastPathComponent, threads: threads,
+            cpu: onCPU ? Self.cpuName() : loaded.model.backend.name,
             weightBytesPerToken: weightBytes, memory: memory,
-            decodeBoundTokensPerSecond: (memory.streamReadBytesPerSecond ?? memory.readBytesPerSecond) / Double(weightBytes), floe: floe, llamaCpp: peer)
+            decodeBoundTokensPerSecond: (onCPU ? memory.streamReadBytesPerSecond ?? memory.readBytesPerSecond : deviceBandwidth ?? .nan)
+                / Double(weightBytes), floe: floe, llamaCpp: peer)
         print(Self.table(report, promptTokens: promptTokens, generatedTokens: generatedTokens))
         if let json {
             let encoder = JSONEncoder()

@@ -5,7 +5,7 @@ import FloeRunner
 import Foundation
 
 /// `floe bench-offline`: continuous-batching throughput against the same requests run one at a
-/// time, on the CPU.
+/// time, on any device (`--device`).
 struct BenchOfflineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-offline", abstract: "Offline throughput: many prompts batched vs one at a time.")
@@ -24,10 +24,10 @@ struct BenchOfflineCommand: AsyncParsableCommand {
     var promptsOut: String?
 
     func run() async throws {
-        let llm = try LLM(
-            model: modelOptions.model, backend: CPUBackend(threads: modelOptions.resolvedThreads),
-            options: EngineOptions(
-                kvCacheBytes: try KVCacheBudget(parsing: kvCacheMemory).resolvedBytes(), maxModelLen: inputLength + outputLength))
+        var options = EngineOptions(
+            kvCacheBytes: try KVCacheBudget(parsing: kvCacheMemory).resolvedBytes(), maxModelLen: inputLength + outputLength)
+        options.gpuMemoryUtilization = try modelOptions.deviceOptions.gpuMemoryUtilizationForEngine()
+        let llm = try LLM(model: modelOptions.model, backend: modelOptions.makeBackend(), options: options)
         let prompts = OfflineThroughput.randomPrompts(
             count: prompts, length: inputLength, vocabulary: llm.loaded.model.vocabularySize)
         if let promptsOut { try JSONEncoder().encode(prompts).write(to: URL(fileURLWithPath: promptsOut)) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FloeCPU
 import FloeModels
 import FloeRunner
+import FloeTensor
 import Foundation
 
 /// Options every command that loads a model shares. Each is also read from an environment
@@ -12,6 +13,8 @@ struct ModelOptions: ParsableArguments {
 
     @Option(help: "CPU threads (default: all cores). [env: FLOE_THREADS]")
     var threads: Int?
+
+    @OptionGroup var deviceOptions: DeviceOptions
 
     var resolvedThreads: Int {
         threads ?? ProcessInfo.processInfo.environment["FLOE_THREADS"].flatMap(Int.init)
@@ -27,6 +30,10 @@ struct ModelOptions: ParsableArguments {
             throw ValidationError(
                 "model not found at '\(model)'. Fetch the default one with scripts/fetch-model.sh smollm2-135m")
         }
-        return try ModelLoader.load(path: model, backend: CPUBackend(threads: resolvedThreads))
+        return try ModelLoader.load(path: model, backend: makeBackend())
+    }
+
+    func makeBackend() throws -> any Backend {
+        try deviceOptions.makeBackend(threads: resolvedThreads)
     }
 }

@@ -18,6 +18,15 @@ public struct RequestSamplers: Sendable {
 
     public func params(of id: RequestID) -> SamplingParams? { samplers[id]?.params }
 
+    /// Whether request `id`'s next token is the plain argmax of its logits.
+    public func isPlainGreedy(_ id: RequestID) -> Bool { samplers[id]?.isPlainGreedy ?? false }
+
+    /// Records `token`, picked elsewhere (a device argmax), as request `id`'s next token.
+    public mutating func record(_ id: RequestID, token: Int) -> SampledToken {
+        samplers[id]?.accept(token)
+        return SampledToken(tokenID: token, logprobs: nil)
+    }
+
     /// Samples request `id`'s next token from its logits row (used as scratch).
     public mutating func sample(_ id: RequestID, logits: UnsafeMutableBufferPointer<Float>) -> SampledToken {
         guard var sampler = samplers.removeValue(forKey: id) else {

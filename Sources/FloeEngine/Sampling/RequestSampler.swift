@@ -37,6 +37,13 @@ public struct RequestSampler: Sendable {
         if params.hasPenalties { outputCounts[token, default: 0] += 1 }
     }
 
+    /// Whether the next token is just the argmax of the raw logits (greedy, no logprobs,
+    /// penalties, bias or min_tokens mask), so a device can pick it without sending logits back.
+    public var isPlainGreedy: Bool {
+        params.isGreedy && params.logprobs == nil && !params.hasPenalties && params.logitBias.isEmpty
+            && outputCount >= params.minTokens
+    }
+
     /// Picks the next token from `logits` (the buffer is used as scratch and left processed)
     /// and records it.
     public mutating func sample(_ logits: UnsafeMutableBufferPointer<Float>) -> SampledToken {

@@ -1,0 +1,96 @@
+import CFloeCUDA
+import FloeTensor
+
+/// A step's attention metadata on the device, uploaded once and shared by every layer:
+/// `[slot(n) | visibleKeys(n) | tableOffset(n) | block tables…]` as int32.
+struct DeviceAttentionMetadata {
+    let host: AttentionMetadata
+    let buffer: Storage
+    let tokenCount: Int
+    let maxVisibleKeys: Int
+
+    var slots: CUdeviceptr { buffer.deviceAddress }
+    var visibleKeys: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(tokenCount * 4) }
+    var tableOffsets: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(2 * tokenCount * 4) }
+    var tables: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(3 * tokenCount * 4) }
+}
+
+extension CUDABackend {
+    /// The device copy of `metadata`, uploading it only when it differs from the last one.
+    func deviceMetadata(_ metadata: AttentionMetadata) -> DeviceAttentionMetadata {
+        if let cached = attentionMetadata, cached.host == metadata { return cached }
+        let n = metadata.tokenCount
+        var words = metadata.slotMapping
+        var visible = [Int32](repeating: 0, count: n), offsets = [Int32](repeating: 0, count: n)
+        var tables: [Int32] = []
+        var maxVisible = 0
+        for sequence in metadata.sequences {
+            let offset = Int32(tables.count)
+            tables += sequence.blockTable
+            let first = sequence.contextLength - sequence.queryTokens.count
+            for (i, row) in sequence.queryTokens.enumerated() {
+                visible[row] = Int32(first + i + 1)
+                offsets[row] = offset
+                maxVisible = max(maxVisible, first + i + 1)
+            }
+        }
+        words += visible
+        words += offsets
+        words += tables
+        // A fresh buffer each time: the previous step's may still be read by queued kernels.
+        let buffer = deviceStorage(bytes: words.count * 4)
+        words.withUnsafeBytes { staging.upload($0.baseAddress!, bytes: $0.count, to: buffer.deviceAddress) }
+        let uploaded = DeviceAttentionMetadata(host: metadata, buffer: buffer, tokenCount: n, maxVisibleKeys: maxVisible)
+        attentionMetadata = uploaded
+        return uploaded
+    }
+
+    public func storeKV(key: Tensor, value: Tensor, keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata) {
+        device.bind()
+        precondition(keyCache.dtype == .bf16 && valueCache.dtype == .bf16, "the CUDA KV cache is bf16 (kvCacheDType)")
+        let n = key.shape[0], width = key.elementCount / max(n, 1)
+        let meta = deviceMetadata(metadata)
+        module.launch("store_kv", grid: (n, 1, 1), block: Self.rowThreads(width),
+            KernelArguments().tensor(key).tensor(value).tensor(keyCache).tensor(valueCache).pointer(meta.slots).int(width))
+    }
+
+    public func attention(
+        query: Tensor, keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata, scale: Float, into out: Tensor
+    ) {
+        device.bind()
+        let n = query.shape[0], heads = query.shape[1], hd = query.shape[2]
+        let kvHeads = keyCache.shape[1]
+        let group = heads / kvHeads
+        precondition(heads % kvHeads == 0, "\(heads) query heads do not share \(kvHeads) KV heads evenly")
+        guard group <= AttentionKernels.maxGroup, hd <= AttentionKernels.maxHeadDim else {
+            fatalError("CUDA attention supports up to \(AttentionKernels.maxGroup) query heads per KV head and head size \(AttentionKernels.maxHeadDim); got \(group) and \(hd)")
+        }
+        let meta = deviceMetadata(metadata)
+        let kernel = hd <= 32 ? "paged_attention_32" : hd <= 64 ? "paged_attention_64" : hd <= 128 ? "paged_attention_128" : "paged_attention_256"
+        // Split long contexts when too few (token, KV head) blocks would fill the GPU.
+        let baseBlocks = n * kvHeads
+        let target = 2 * device.multiprocessorCount
+        var splits = 1
+        if baseBlocks < target {
+            splits = min((target + baseBlocks - 1) / baseBlocks, (meta.maxVisibleKeys + 127) / 128, 64)
+            splits = max(splits, 1)
+        }
+        let keysPerSplit = (meta.maxVisibleKeys + splits - 1) / splits
+        let partialAcc: CUdeviceptr, partialML: CUdeviceptr
+        if splits > 1 {
+            partialAcc = scratchBuffer("attention-acc", bytes: n * heads * splits * hd * 4).deviceAddress
+            partialML = scratchBuffer("attention-ml", bytes: n * heads * splits * 2 * 4).deviceAddress
+        } else {
+            (partialAcc, partialML) = (0, 0)
+        }
+        module.launch(kernel, grid: (n, kvHeads, splits), block: AttentionKernels.warps * 32,
+            sharedBytes: AttentionKernels.sharedBytes(group: group, headDim: hd),
+            KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache).pointer(meta.visibleKeys)
+                .pointer(meta.tableOffsets).pointer(meta.tables).tensor(out).pointer(partialAcc).pointer(partialML)
+                .int(heads).int(kvHeads).int(hd).int(metadata.blockSize).float(scale).int(splits).int(keysPerSplit))
+        if splits > 1 {
+            module.launch("attention_combine", grid: (n * heads, 1, 1), block: Self.rowThreads(hd),
+                KernelArguments().pointer(partialAcc).pointer(partialML).tensor(out).int(hd).int(splits))
+        }
+    }
+}

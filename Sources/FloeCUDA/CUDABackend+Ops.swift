@@ -1,0 +1,130 @@
+import CFloeCUDA
+import FloeTensor
+
+extension CUDABackend {
+    /// Threads for one-block-per-row kernels: enough to cover the row, at most 1024.
+    static func rowThreads(_ width: Int) -> Int { min(1024, max(32, (width + 31) / 32 * 32)) }
+    /// Blocks for grid-stride elementwise kernels.
+    func elementBlocks(_ count: Int) -> Int { max(1, min((count + 255) / 256, device.multiprocessorCount * 8)) }
+
+    public func embed(tokens: Tensor, table: Tensor, into out: Tensor) {
+        device.bind()
+        let n = tokens.elementCount, d = table.shape.last
+        let kernel: String
+        switch table.dtype {
+        case .bf16: kernel = "embed_bf16"
+        case .f16: kernel = "embed_f16"
+        case .f32: kernel = "embed_f32"
+        default: fatalError("CUDA embedding table must be bf16, f16 or f32, not \(table.dtype)")
+        }
+        module.launch(kernel, grid: (n, 1, 1), block: Self.rowThreads(d), KernelArguments().tensor(tokens).tensor(table).tensor(out).int(d))
+    }
+
+    public func rmsNorm(_ x: Tensor, weight: Tensor, epsilon: Float, into out: Tensor) {
+        device.bind()
+        let d = x.shape.last
+        module.launch("rms_norm", grid: (x.shape.rowCount, 1, 1), block: Self.rowThreads(d),
+            KernelArguments().tensor(x).tensor(weight).tensor(out).int(d).float(epsilon))
+    }
+
+    public func addRMSNorm(residual: Tensor, delta: Tensor, weight: Tensor, epsilon: Float, into out: Tensor) {
+        device.bind()
+        let d = residual.shape.last
+        module.launch("add_rms_norm", grid: (residual.shape.rowCount, 1, 1), block: Self.rowThreads(d),
+            KernelArguments().tensor(residual).tensor(delta).tensor(weight).tensor(out).int(d).float(epsilon))
+    }
+
+    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, into out: Tensor) {
+        device.bind()
+        let inFeatures = weight.shape.last, outFeatures = weight.shape.rowCount, n = x.shape.rowCount
+        precondition(x.shape.last == inFeatures && out.elementCount == n * outFeatures, "linear shapes \(x.shape) \(weight.shape) \(out.shape)")
+        let prefix: String
+        switch weight.dtype {
+        case .bf16: prefix = "gemv_bf16_"
+        case .f16: prefix = "gemv_f16_"
+        case .f32: prefix = "gemv_f32_"
+        default: fatalError("CUDA linear needs bf16, f16 or f32 weights (upload converts them), got \(weight.dtype)")
+        }
+        if n > GEMVKernels.maxTokens, let matmul, weight.dtype == .f32 {
+            matmul.multiply(x: x.deviceAddress, weight: weight.deviceAddress, output: out.deviceAddress,
+                rows: n, inFeatures: inFeatures, outFeatures: outFeatures, dtype: .f32)
+            if let bias {
+                module.launch("add_bias", grid: (elementBlocks(n * outFeatures), 1, 1), block: 256,
+                    KernelArguments().tensor(out).tensor(bias).int64(n * outFeatures).int(outFeatures))
+            }
+            return
+        }
+        if n > GEMVKernels.maxTokens, let matmul {
+            // 16-bit copy of the activations, then a tensor-core GEMM with f32 output.
+            let elements = n * inFeatures
+            let converted = scratchBuffer("gemm-input", bytes: elements * 2)
+            module.launch(weight.dtype == .bf16 ? "convert_f32_bf16" : "convert_f32_f16", grid: (elementBlocks(elements), 1, 1), block: 256,
+                KernelArguments().tensor(x).pointer(converted.deviceAddress).int64(elements))
+            matmul.multiply(x: converted.deviceAddress, weight: weight.deviceAddress, output: out.deviceAddress,
+                rows: n, inFeatures: inFeatures, outFeatures: outFeatures, dtype: weight.dtype)
+            if let bias {
+                module.launch("add_bias", grid: (elementBlocks(n * outFeatures), 1, 1), block: 256,
+                    KernelArguments().tensor(out).tensor(bias).int64(n * outFeatures).int(outFeatures))
+            }
+            return
+        }
+        // Small batches (or no cuBLASLt): the GEMV kernel, up to 8 token rows per pass.
+        let vectorized = inFeatures % 8 == 0 && weight.deviceAddress % 16 == 0 && x.deviceAddress % 16 == 0
+        let warpsPerBlock = 8
+        let blocks = max(1, min((outFeatures + warpsPerBlock - 1) / warpsPerBlock, device.multiprocessorCount * 16))
+        var start = 0
+        while start < n {
+            let rows = min(GEMVKernels.maxTokens, n - start)
+            module.launch(prefix + String(rows), grid: (blocks, 1, 1), block: warpsPerBlock * 32,
+                KernelArguments().pointer(x.deviceAddress + CUdeviceptr(start * inFeatures * 4)).tensor(weight).tensor(bias)
+                    .pointer(out.deviceAddress + CUdeviceptr(start * outFeatures * 4)).int(inFeatures).int(outFeatures)
+                    .int(vectorized ? 1 : 0))
+            start += rows
+        }
+    }
+
+    public func rope(_ x: Tensor, positions: Tensor, inverseFrequencies: Tensor, style: RoPEStyle) {
+        device.bind()
+        let n = positions.elementCount, hd = x.shape.last, heads = x.elementCount / max(n * hd, 1)
+        module.launch("rope", grid: (n, 1, 1), block: Self.rowThreads(heads * hd / 2),
+            KernelArguments().tensor(x).tensor(positions).tensor(inverseFrequencies).int(heads).int(hd).int(style == .interleaved ? 1 : 0))
+    }
+
+    public func siluMul(gate: Tensor, up: Tensor, into out: Tensor) {
+        device.bind()
+        let count = out.elementCount
+        module.launch("silu_mul", grid: (elementBlocks(count), 1, 1), block: 256,
+            KernelArguments().tensor(gate).tensor(up).tensor(out).int64(count))
+    }
+
+    public func add(_ a: Tensor, _ b: Tensor, into out: Tensor) {
+        device.bind()
+        let count = out.elementCount
+        module.launch("add", grid: (elementBlocks(count), 1, 1), block: 256, KernelArguments().tensor(a).tensor(b).tensor(out).int64(count))
+    }
+
+    public func softmax(_ x: Tensor, into out: Tensor) {
+        device.bind()
+        let cols = x.shape.last
+        module.launch("softmax_rows", grid: (x.shape.rowCount, 1, 1), block: Self.rowThreads(cols),
+            KernelArguments().tensor(x).tensor(out).int(cols))
+    }
+
+    public func argmaxRows(_ x: Tensor) -> [Int] {
+        device.bind()
+        let rows = x.shape.rowCount
+        let indices = scratchBuffer("argmax", bytes: max(rows, 1) * 4)
+        module.launch("argmax_rows", grid: (rows, 1, 1), block: 1024, KernelArguments().tensor(x).pointer(indices.deviceAddress).int(x.shape.last))
+        var result = [Int32](repeating: 0, count: rows)
+        result.withUnsafeMutableBytes { staging.download(from: indices.deviceAddress, bytes: $0.count, into: $0.baseAddress!) }
+        return result.map(Int.init)
+    }
+
+    public func gatherRows(_ x: Tensor, indices: [Int], into out: Tensor) {
+        device.bind()
+        let d = x.shape.last
+        let table = uploadIndices(indices.map { Int32($0) }, purpose: "gather-indices")
+        module.launch("gather_rows", grid: (indices.count, 1, 1), block: Self.rowThreads(d),
+            KernelArguments().tensor(x).pointer(table).tensor(out).int(d))
+    }
+}

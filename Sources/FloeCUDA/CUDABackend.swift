@@ -1,0 +1,150 @@
+import CFloeCUDA
+import FloeTensor
+import Foundation
+
+/// The `Backend` on an NVIDIA GPU: f32 activations, 16-bit weights (bf16 by default, f16 on
+/// request; quantized GGUF weights are dequantized at upload), a bf16 paged KV cache, NVRTC
+/// kernels and cuBLASLt GEMMs. Every op is issued asynchronously on one stream; only read-backs
+/// and `synchronize` wait.
+///
+/// `upload` is for weights: floating-point matrices (rank ≥ 2) become `weightDType` (bf16 by
+/// default; f32 on request, for exact checks of small models), vectors
+/// (norm weights, biases, frequencies) stay f32.
+public final class CUDABackend: Backend, @unchecked Sendable {
+    public let device: CUDADevice
+    public let weightDType: DType
+    public var name: String { "cuda:\(device.ordinal) (\(device.name))" }
+    public var kvCacheDType: DType { .bf16 }
+
+    let driver: FloeCUDADriver
+    let allocator: CUDAAllocator
+    let staging: PinnedStaging
+    let module: CUDAModule
+    let matmul: CublasLtMatmul?
+    /// Grown on demand and reused: 16-bit copies of GEMM inputs, attention partials, indices.
+    var scratch: [String: Storage] = [:]
+    var attentionMetadata: DeviceAttentionMetadata?
+
+    public init(ordinal: Int = 0, weightDType: DType = .bf16, kernelCacheFolder: String? = KernelCompiler.defaultCacheFolder) throws {
+        guard [.bf16, .f16, .f32].contains(weightDType) else {
+            throw CUDAError("CUDA weights must be bfloat16, float16 or float32, not \(weightDType)")
+        }
+        let device = try CUDADevice(ordinal: ordinal)
+        let allocator = CUDAAllocator(device: device)
+        self.device = device
+        driver = device.driver
+        self.weightDType = weightDType
+        self.allocator = allocator
+        staging = try PinnedStaging(device: device)
+        let compiler = KernelCompiler(nvrtc: device.libraries.nvrtc, cacheFolder: kernelCacheFolder)
+        module = try CUDAModule(device: device, cubin: compiler.compile(KernelSource.all, architecture: device.architecture))
+        matmul = try device.libraries.cublasLt.map { try CublasLtMatmul(lt: $0, device: device, allocator: allocator) }
+    }
+
+    // MARK: Memory
+
+    public func allocate(_ shape: Shape, dtype: DType) -> Tensor {
+        guard let bytes = dtype.byteCount(elements: shape.elementCount) else { fatalError("shape \(shape) is not whole \(dtype) blocks") }
+        let storage = deviceStorage(bytes: bytes)
+        cudaRequire(driver.cuMemsetD8Async(storage.deviceAddress, 0, max(bytes, 1), device.stream), driver, "zero-filling \(bytes) bytes")
+        return Tensor(storage: storage, shape: shape, dtype: dtype)
+    }
+
+    func deviceStorage(bytes: Int) -> Storage {
+        do { return try allocator.allocate(bytes: bytes) } catch { fatalError("\(error)") }
+    }
+
+    public func upload(_ host: Tensor) -> Tensor {
+        precondition(host.location == .host, "upload of a tensor that is already on \(host.location)")
+        device.bind()
+        let target: DType
+        if host.dtype == .i32 {
+            target = .i32
+        } else if host.shape.rank >= 2 {
+            target = weightDType
+        } else {
+            target = .f32
+        }
+        let device = allocate(host.shape, dtype: target)
+        if host.dtype == target {
+            copyToDevice(host.address, bytes: host.byteCount, destination: device.deviceAddress)
+        } else {
+            let converted = HostConversion.convert(host, to: target)
+            converted.withUnsafeBytes { copyToDevice($0.baseAddress!, bytes: $0.count, destination: device.deviceAddress) }
+        }
+        return device
+    }
+
+    /// A synchronous copy from pageable memory, for bulk data (weights) that bypasses staging.
+    private func copyToDevice(_ source: UnsafeRawPointer, bytes: Int, destination: CUdeviceptr) {
+        cudaRequire(driver.cuMemcpyHtoDAsync(destination, source, bytes, device.stream), driver, "copying \(bytes) bytes to the GPU")
+        cudaRequire(driver.cuStreamSynchronize(device.stream), driver, "copying \(bytes) bytes to the GPU")
+        staging.streamDidSynchronize()
+    }
+
+    public func readFloats(_ tensor: Tensor) -> [Float] {
+        precondition(tensor.dtype == .f32, "readFloats of a \(tensor.dtype) tensor")
+        device.bind()
+        var values = [Float](repeating: 0, count: tensor.elementCount)
+        values.withUnsafeMutableBytes { staging.download(from: tensor.deviceAddress, bytes: $0.count, into: $0.baseAddress!) }
+        return values
+    }
+
+    /// The raw bytes of any device tensor (tests and checks).
+    public func readBytes(_ tensor: Tensor) -> [UInt8] {
+        device.bind()
+        var bytes = [UInt8](repeating: 0, count: tensor.byteCount)
+        bytes.withUnsafeMutableBytes { staging.download(from: tensor.deviceAddress, bytes: $0.count, into: $0.baseAddress!) }
+        return bytes
+    }
+
+    public func write(_ values: [Float], into tensor: Tensor) {
+        precondition(tensor.dtype == .f32 && values.count <= tensor.elementCount, "write of \(values.count) floats into \(tensor.dtype) \(tensor.shape)")
+        device.bind()
+        values.withUnsafeBytes { staging.upload($0.baseAddress!, bytes: $0.count, to: tensor.deviceAddress) }
+    }
+
+    public func write(_ values: [Int32], into tensor: Tensor) {
+        precondition(tensor.dtype == .i32 && values.count <= tensor.elementCount, "write of \(values.count) ints into \(tensor.dtype) \(tensor.shape)")
+        device.bind()
+        values.withUnsafeBytes { staging.upload($0.baseAddress!, bytes: $0.count, to: tensor.deviceAddress) }
+    }
+
+    public func synchronize() {
+        device.bind()
+        cudaRequire(driver.cuStreamSynchronize(device.stream), driver, "synchronize")
+        staging.streamDidSynchronize()
+    }
+
+    /// A device buffer of at least `bytes` for `purpose`, reused across calls.
+    func scratchBuffer(_ purpose: String, bytes: Int) -> Storage {
+        if let existing = scratch[purpose], existing.byteCount >= bytes { return existing }
+        let grown = deviceStorage(bytes: max(bytes, (scratch[purpose]?.byteCount ?? 0) * 2))
+        scratch[purpose] = grown
+        return grown
+    }
+
+    /// Uploads host int32 values into a scratch buffer and returns its device address.
+    func uploadIndices(_ values: [Int32], purpose: String) -> CUdeviceptr {
+        let buffer = scratchBuffer(purpose, bytes: max(values.count, 1) * 4)
+        values.withUnsafeBytes { staging.upload($0.baseAddress!, bytes: $0.count, to: buffer.deviceAddress) }
+        return buffer.deviceAddress
+    }
+}
+
+extension Tensor {
+    /// The device address of a tensor on a CUDA device.
+    var deviceAddress: CUdeviceptr { CUdeviceptr(UInt(bitPattern: address)) }
+}
+
+extension Storage {
+    var deviceAddress: CUdeviceptr { CUdeviceptr(UInt(bitPattern: address)) }
+}
+
+extension CUDABackend: DeviceMemoryReporting {
+    public func deviceMemory() throws -> (free: Int, total: Int) {
+        synchronize()
+        allocator.releaseCached()
+        return try device.memoryInfo()
+    }
+}

@@ -1,0 +1,81 @@
+import CFloeCUDA
+import Foundation
+
+/// One GPU: its primary context, the stream every op of a backend is issued on, and its limits.
+public final class CUDADevice: @unchecked Sendable {
+    public let ordinal: Int
+    public let name: String
+    public let computeCapability: (major: Int, minor: Int)
+    public let multiprocessorCount: Int
+    let libraries: CUDALibraries
+    let driver: FloeCUDADriver
+    let handle: CUdevice
+    let context: CUcontext
+    let stream: CUstream
+
+    public init(ordinal: Int = 0) throws {
+        let libraries = try CUDALibraries.shared.get()
+        let driver = libraries.driver
+        self.libraries = libraries
+        self.driver = driver
+        self.ordinal = ordinal
+        try driver.check(driver.cuInit(0), "cuInit (is an NVIDIA GPU visible to this process?)")
+        var count: Int32 = 0
+        try driver.check(driver.cuDeviceGetCount(&count), "cuDeviceGetCount")
+        guard ordinal >= 0, ordinal < Int(count) else {
+            throw CUDAError("CUDA device \(ordinal) does not exist (\(count) device\(count == 1 ? "" : "s") visible)")
+        }
+        var device: CUdevice = 0
+        try driver.check(driver.cuDeviceGet(&device, Int32(ordinal)), "cuDeviceGet(\(ordinal))")
+        handle = device
+        var nameBytes = [CChar](repeating: 0, count: 256)
+        try driver.check(driver.cuDeviceGetName(&nameBytes, 255, device), "cuDeviceGetName")
+        name = String(cString: nameBytes)
+        func attribute(_ id: Int32) throws -> Int {
+            var value: Int32 = 0
+            try driver.check(driver.cuDeviceGetAttribute(&value, id, device), "cuDeviceGetAttribute(\(id))")
+            return Int(value)
+        }
+        computeCapability = (
+            try attribute(Int32(FLOE_CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)),
+            try attribute(Int32(FLOE_CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR))
+        )
+        multiprocessorCount = try attribute(Int32(FLOE_CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT))
+        var context: CUcontext?
+        try driver.check(driver.cuDevicePrimaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain")
+        self.context = context!
+        try driver.check(driver.cuCtxSetCurrent(context), "cuCtxSetCurrent")
+        var stream: CUstream?
+        try driver.check(driver.cuStreamCreate(&stream, UInt32(FLOE_CU_STREAM_NON_BLOCKING)), "cuStreamCreate")
+        self.stream = stream!
+    }
+
+    /// Makes this device's context current on the calling thread (the engine runs its loop on
+    /// its own thread, not the one that loaded the model).
+    @inline(__always) func bind() {
+        _ = driver.cuCtxSetCurrent(context)
+    }
+
+    /// Free and total device memory, in bytes.
+    public func memoryInfo() throws -> (free: Int, total: Int) {
+        bind()
+        var free = 0, total = 0
+        try driver.check(driver.cuMemGetInfo(&free, &total), "cuMemGetInfo")
+        return (free, total)
+    }
+
+    public func synchronize() throws {
+        bind()
+        try driver.check(driver.cuStreamSynchronize(stream), "cuStreamSynchronize")
+    }
+
+    /// The NVRTC target for this device, e.g. `sm_90`.
+    public var architecture: String { "sm_\(computeCapability.major)\(computeCapability.minor)" }
+}
+
+/// Stops the process with the driver's message: a failed launch or copy mid-step leaves device
+/// state unknown, which no caller can repair (vLLM and llama.cpp abort the same way).
+func cudaRequire(_ result: CUresult, _ driver: FloeCUDADriver, _ what: @autoclosure () -> String) {
+    guard result != 0 else { return }
+    do { try driver.check(result, what()) } catch { fatalError("\(error)") }
+}

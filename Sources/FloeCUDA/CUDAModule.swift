@@ -1,0 +1,62 @@
+import CFloeCUDA
+import FloeTensor
+
+/// A loaded cubin and its kernels, looked up by name once.
+final class CUDAModule: @unchecked Sendable {
+    private let device: CUDADevice
+    private let module: CUmodule
+    private var functions: [String: CUfunction] = [:]
+
+    init(device: CUDADevice, cubin: [UInt8]) throws {
+        self.device = device
+        device.bind()
+        var module: CUmodule?
+        try cubin.withUnsafeBytes { try device.driver.check(device.driver.cuModuleLoadData(&module, $0.baseAddress), "cuModuleLoadData") }
+        self.module = module!
+    }
+
+    func function(_ name: String) -> CUfunction {
+        if let cached = functions[name] { return cached }
+        var function: CUfunction?
+        cudaRequire(device.driver.cuModuleGetFunction(&function, module, name), device.driver, "kernel \(name)")
+        functions[name] = function!
+        return function!
+    }
+
+    /// Launches `name` on the device's stream.
+    func launch(
+        _ name: String, grid: (Int, Int, Int), block: Int, sharedBytes: Int = 0, _ arguments: KernelArguments
+    ) {
+        guard grid.0 > 0, grid.1 > 0, grid.2 > 0 else { return }
+        let function = function(name)
+        var arguments = arguments
+        arguments.withParameterArray { parameters in
+            cudaRequire(
+                device.driver.cuLaunchKernel(
+                    function, UInt32(grid.0), UInt32(grid.1), UInt32(grid.2), UInt32(block), 1, 1,
+                    UInt32(sharedBytes), device.stream, parameters, nil),
+                device.driver, "launching \(name) grid \(grid) block \(block)")
+        }
+    }
+}
+
+/// Kernel parameters in launch order. Each value sits in its own 8-byte slot, little-endian, so
+/// a pointer to the slot is a pointer to the value whatever its width.
+struct KernelArguments {
+    private var slots: [UInt64] = []
+
+    init() {}
+
+    func tensor(_ tensor: Tensor?) -> KernelArguments { pointer(tensor.map { UInt64(UInt(bitPattern: $0.address)) } ?? 0) }
+    func pointer(_ address: UInt64) -> KernelArguments { var copy = self; copy.slots.append(address); return copy }
+    func int(_ value: Int) -> KernelArguments { var copy = self; copy.slots.append(UInt64(UInt32(bitPattern: Int32(value)))); return copy }
+    func int64(_ value: Int) -> KernelArguments { var copy = self; copy.slots.append(UInt64(bitPattern: Int64(value))); return copy }
+    func float(_ value: Float) -> KernelArguments { var copy = self; copy.slots.append(UInt64(value.bitPattern)); return copy }
+
+    mutating func withParameterArray(_ body: (UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Void) {
+        slots.withUnsafeMutableBufferPointer { buffer in
+            var parameters = (0..<buffer.count).map { UnsafeMutableRawPointer(buffer.baseAddress! + $0) as UnsafeMutableRawPointer? }
+            parameters.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+        }
+    }
+}

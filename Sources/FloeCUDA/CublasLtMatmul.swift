@@ -1,0 +1,83 @@
+import CFloeCUDA
+import FloeTensor
+
+/// `y [n, out] (f32) = x [n, in] (16-bit) · W [out, in] (16-bit)ᵀ` through cuBLASLt, with the
+/// algorithm chosen once per shape by cuBLASLt's heuristic.
+///
+/// cuBLAS is column-major: row-major W [out, in] is the column-major in × out matrix, used
+/// transposed; row-major x [n, in] is column-major in × n; row-major y [n, out] is column-major
+/// out × n. So D (m = out, n, k = in) = Aᵀ · B.
+final class CublasLtMatmul: @unchecked Sendable {
+    private struct Plan {
+        let description: cublasLtMatmulDesc_t
+        let a: cublasLtMatrixLayout_t, b: cublasLtMatrixLayout_t, d: cublasLtMatrixLayout_t
+        let algorithm: cublasLtMatmulAlgo_t
+    }
+    private struct Key: Hashable { let rows: Int, inFeatures: Int, outFeatures: Int, dtype: DType }
+
+    private let lt: FloeCublasLt
+    private let device: CUDADevice
+    private let handle: cublasLtHandle_t
+    private let workspace: Storage
+    private var plans: [Key: Plan] = [:]
+
+    init(lt: FloeCublasLt, device: CUDADevice, allocator: CUDAAllocator) throws {
+        self.lt = lt
+        self.device = device
+        var handle: cublasLtHandle_t?
+        try Self.check(lt.cublasLtCreate(&handle), "cublasLtCreate")
+        self.handle = handle!
+        workspace = try allocator.allocate(bytes: Self.workspaceBytes)
+    }
+
+    static let workspaceBytes = 32 << 20
+
+    func multiply(x: UInt64, weight: UInt64, output: UInt64, rows: Int, inFeatures: Int, outFeatures: Int, dtype: DType) {
+        let plan: Plan
+        do {
+            plan = try self.plan(Key(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, dtype: dtype))
+        } catch {
+            fatalError("\(error)")
+        }
+        var alpha: Float = 1, beta: Float = 0
+        var algorithm = plan.algorithm
+        let status = lt.cublasLtMatmul(
+            handle, plan.description, &alpha, UnsafeRawPointer(bitPattern: UInt(weight)), plan.a,
+            UnsafeRawPointer(bitPattern: UInt(x)), plan.b, &beta, UnsafeRawPointer(bitPattern: UInt(output)), plan.d,
+            UnsafeMutableRawPointer(bitPattern: UInt(output)), plan.d, &algorithm, workspace.address, Self.workspaceBytes,
+            device.stream)
+        if status != 0 { fatalError("cublasLtMatmul (\(rows)×\(inFeatures) · \(outFeatures)×\(inFeatures)ᵀ) failed with status \(status)") }
+    }
+
+    private func plan(_ key: Key) throws -> Plan {
+        if let plan = plans[key] { return plan }
+        let inputType: Int32 = key.dtype == .f16 ? Int32(FLOE_CUDA_R_16F) : key.dtype == .f32 ? Int32(FLOE_CUDA_R_32F) : Int32(FLOE_CUDA_R_16BF)
+        var description: cublasLtMatmulDesc_t?
+        try Self.check(lt.cublasLtMatmulDescCreate(&description, Int32(FLOE_CUBLAS_COMPUTE_32F), Int32(FLOE_CUDA_R_32F)), "cublasLtMatmulDescCreate")
+        var transposed = Int32(FLOE_CUBLAS_OP_T), plain = Int32(FLOE_CUBLAS_OP_N)
+        try Self.check(lt.cublasLtMatmulDescSetAttribute(description, Int32(FLOE_CUBLASLT_MATMUL_DESC_TRANSA), &transposed, 4), "TRANSA")
+        try Self.check(lt.cublasLtMatmulDescSetAttribute(description, Int32(FLOE_CUBLASLT_MATMUL_DESC_TRANSB), &plain, 4), "TRANSB")
+        var a: cublasLtMatrixLayout_t?, b: cublasLtMatrixLayout_t?, d: cublasLtMatrixLayout_t?
+        try Self.check(lt.cublasLtMatrixLayoutCreate(&a, inputType, UInt64(key.inFeatures), UInt64(key.outFeatures), Int64(key.inFeatures)), "layout A")
+        try Self.check(lt.cublasLtMatrixLayoutCreate(&b, inputType, UInt64(key.inFeatures), UInt64(key.rows), Int64(key.inFeatures)), "layout B")
+        try Self.check(lt.cublasLtMatrixLayoutCreate(&d, Int32(FLOE_CUDA_R_32F), UInt64(key.outFeatures), UInt64(key.rows), Int64(key.outFeatures)), "layout D")
+        var preference: cublasLtMatmulPreference_t?
+        try Self.check(lt.cublasLtMatmulPreferenceCreate(&preference), "cublasLtMatmulPreferenceCreate")
+        defer { _ = lt.cublasLtMatmulPreferenceDestroy(preference) }
+        var workspaceLimit = UInt64(Self.workspaceBytes)
+        try Self.check(lt.cublasLtMatmulPreferenceSetAttribute(preference, Int32(FLOE_CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES), &workspaceLimit, 8), "workspace preference")
+        var result = cublasLtMatmulHeuristicResult_t()
+        var returned: Int32 = 0
+        try Self.check(lt.cublasLtMatmulAlgoGetHeuristic(handle, description, a, b, d, d, preference, 1, &result, &returned), "cublasLtMatmulAlgoGetHeuristic")
+        guard returned > 0 else {
+            throw CUDAError("cuBLASLt has no algorithm for \(key.rows)×\(key.inFeatures) · \(key.outFeatures)×\(key.inFeatures)ᵀ in \(key.dtype)")
+        }
+        let plan = Plan(description: description!, a: a!, b: b!, d: d!, algorithm: result.algo)
+        plans[key] = plan
+        return plan
+    }
+
+    private static func check(_ status: cublasStatus_t, _ what: String) throws {
+        if status != 0 { throw CUDAError("\(what) failed with cuBLAS status \(status)") }
+    }
+}

@@ -1,0 +1,8 @@
+/// Every kernel Floe runs, as one CUDA C++ translation unit shipped inside the binary and
+/// compiled by NVRTC for the device at start (cached on disk; see `KernelCompiler`).
+public enum KernelSource {
+    public static var all: String {
+        [CommonKernels.source, ElementwiseKernels.source, GEMVKernels.source, AttentionKernels.source]
+            .joined(separator: "\n")
+    }
+}

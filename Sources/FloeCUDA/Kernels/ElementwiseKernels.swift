@@ -1,0 +1,140 @@
+/// Row and element kernels: embedding gather, RMSNorm (alone and fused with the residual add),
+/// RoPE, SiLU·mul, add, softmax, row gather, bias add and f32 → 16-bit conversion.
+enum ElementwiseKernels {
+    static let source = #"""
+template <class T>
+__device__ void embed_impl(const int* tokens, const u16* table, float* out, int d) {
+    const u16* row = table + (size_t)tokens[blockIdx.x] * d;
+    float* o = out + (size_t)blockIdx.x * d;
+    for (int i = threadIdx.x; i < d; i += blockDim.x) o[i] = T::load(row[i]);
+}
+extern "C" __global__ void embed_bf16(const int* tokens, const u16* table, float* out, int d) { embed_impl<BF16>(tokens, table, out, d); }
+extern "C" __global__ void embed_f16(const int* tokens, const u16* table, float* out, int d) { embed_impl<F16>(tokens, table, out, d); }
+extern "C" __global__ void embed_f32(const int* tokens, const float* table, float* out, int d) {
+    const float* row = table + (size_t)tokens[blockIdx.x] * d;
+    float* o = out + (size_t)blockIdx.x * d;
+    for (int i = threadIdx.x; i < d; i += blockDim.x) o[i] = row[i];
+}
+
+// One block per row. `out` may alias `x`.
+extern "C" __global__ void rms_norm(const float* x, const float* weight, float* out, int d, float epsilon) {
+    const float* xr = x + (size_t)blockIdx.x * d;
+    float* yr = out + (size_t)blockIdx.x * d;
+    float squares = 0.f;
+    for (int i = threadIdx.x; i < d; i += blockDim.x) squares += xr[i] * xr[i];
+    const float scale = rsqrtf(block_sum(squares) / d + epsilon);
+    for (int i = threadIdx.x; i < d; i += blockDim.x) yr[i] = xr[i] * scale * weight[i];
+}
+
+// residual += delta, then out = rmsnorm(residual): one pass over the row instead of three.
+extern "C" __global__ void add_rms_norm(float* residual, const float* delta, const float* weight, float* out, int d, float epsilon) {
+    float* rr = residual + (size_t)blockIdx.x * d;
+    const float* dr = delta + (size_t)blockIdx.x * d;
+    float* yr = out + (size_t)blockIdx.x * d;
+    float squares = 0.f;
+    for (int i = threadIdx.x; i < d; i += blockDim.x) {
+        const float v = rr[i] + dr[i];
+        rr[i] = v;
+        squares += v * v;
+    }
+    const float scale = rsqrtf(block_sum(squares) / d + epsilon);
+    for (int i = threadIdx.x; i < d; i += blockDim.x) yr[i] = rr[i] * scale * weight[i];
+}
+
+// Rotates x [n, heads, hd] in place; block per token. The angle is an f32 product (as Hugging
+// Face computes it); its sine and cosine are taken in double, as the CPU reference does.
+extern "C" __global__ void rope(float* x, const int* positions, const float* inverse_frequencies, int heads, int hd, int interleaved) {
+    const int half = hd / 2;
+    const float position = (float)positions[blockIdx.x];
+    float* token = x + (size_t)blockIdx.x * heads * hd;
+    for (int index = threadIdx.x; index < heads * half; index += blockDim.x) {
+        const int head = index / half, i = index - head * half;
+        const float angle = position * inverse_frequencies[i];
+        double s, c;
+        sincos((double)angle, &s, &c);
+        float* h = token + head * hd;
+        const int a = interleaved ? 2 * i : i, b = interleaved ? 2 * i + 1 : i + half;
+        const float x0 = h[a], x1 = h[b];
+        h[a] = x0 * (float)c - x1 * (float)s;
+        h[b] = x0 * (float)s + x1 * (float)c;
+    }
+}
+
+extern "C" __global__ void silu_mul(const float* gate, const float* up, float* out, long long n) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        const float g = gate[i];
+        out[i] = g / (1.f + expf(-g)) * up[i];
+    }
+}
+
+extern "C" __global__ void add(const float* a, const float* b, float* out, long long n) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        out[i] = a[i] + b[i];
+}
+
+extern "C" __global__ void softmax_rows(const float* x, float* out, int cols) {
+    const float* xr = x + (size_t)blockIdx.x * cols;
+    float* yr = out + (size_t)blockIdx.x * cols;
+    float m = -FLOE_INFINITY;
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) m = fmaxf(m, xr[i]);
+    m = block_max(m);
+    float sum = 0.f;
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) sum += expf(xr[i] - m);
+    const float inverse = 1.f / block_sum(sum);
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) yr[i] = expf(xr[i] - m) * inverse;
+}
+
+// Block per row: the first index of the row's largest value (NaN never wins), as the host's
+// greedy argmax picks it.
+extern "C" __global__ void argmax_rows(const float* x, int* out, int cols) {
+    __shared__ float best_values[32];
+    __shared__ int best_indices[32];
+    const float* xr = x + (size_t)blockIdx.x * cols;
+    float best = -FLOE_INFINITY;
+    int index = 0x7fffffff;
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) {
+        const float v = xr[i];
+        if (v > best) { best = v; index = i; }
+    }
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        const float other = __shfl_xor_sync(0xffffffffu, best, offset);
+        const int other_index = __shfl_xor_sync(0xffffffffu, index, offset);
+        if (other > best || (other == best && other_index < index)) { best = other; index = other_index; }
+    }
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, warps = blockDim.x >> 5;
+    if (lane == 0) { best_values[warp] = best; best_indices[warp] = index; }
+    __syncthreads();
+    if (warp == 0) {
+        best = lane < warps ? best_values[lane] : -FLOE_INFINITY;
+        index = lane < warps ? best_indices[lane] : 0x7fffffff;
+        for (int offset = 16; offset > 0; offset >>= 1) {
+            const float other = __shfl_xor_sync(0xffffffffu, best, offset);
+            const int other_index = __shfl_xor_sync(0xffffffffu, index, offset);
+            if (other > best || (other == best && other_index < index)) { best = other; index = other_index; }
+        }
+        if (lane == 0) out[blockIdx.x] = index == 0x7fffffff ? 0 : index;
+    }
+}
+
+extern "C" __global__ void gather_rows(const float* x, const int* indices, float* out, int d) {
+    const float* xr = x + (size_t)indices[blockIdx.x] * d;
+    float* yr = out + (size_t)blockIdx.x * d;
+    for (int i = threadIdx.x; i < d; i += blockDim.x) yr[i] = xr[i];
+}
+
+// y [rows, cols] += bias [cols]
+extern "C" __global__ void add_bias(float* y, const float* bias, long long total, int cols) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
+        y[i] += bias[i % cols];
+}
+
+extern "C" __global__ void convert_f32_bf16(const float* x, u16* y, long long n) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        y[i] = f32_to_bf16(x[i]);
+}
+extern "C" __global__ void convert_f32_f16(const float* x, u16* y, long long n) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        y[i] = f32_to_f16(x[i]);
+}
+"""#
+}

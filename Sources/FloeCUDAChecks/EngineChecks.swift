@@ -1,0 +1,49 @@
+import FloeCUDA
+import FloeEngine
+import FloeRunner
+import Foundation
+
+/// The engine's behaviour on the GPU, as Tests/FloeModelsTests/EngineModelTests checks it on the
+/// CPU: batching, prefix caching and preemption must not change greedy outputs.
+public enum EngineChecks {
+    static let prompts = [
+        "Once upon a time", "The capital of France is", "def fibonacci(n):\n", "Write a haiku about the sea.",
+        "1, 2, 3, 4,", "Swift is a programming language that", "Hello", "In 1969, the first humans",
+        "import numpy as np\nimport", "Q: What is 2 + 2?\nA:", "A list of fruits: apple, banana,", "for i in range(10):",
+    ]
+
+    public static func run(modelPath: String, backend: CUDABackend, report: inout CheckReport) async {
+        let greedy = SamplingParams(temperature: 0, maxTokens: 24, ignoreEOS: true)
+        do {
+            let llm = try LLM(model: modelPath, backend: backend, options: EngineOptions(kvCacheBytes: 64 << 20, maxModelLen: 512, enablesPrefixCaching: false))
+            let together = try await llm.generate(prompts, sampling: greedy)
+            var same = 0
+            for (index, prompt) in prompts.enumerated() {
+                let alone = try await llm.generate([prompt], sampling: greedy)[0]
+                if alone.samples[0].tokenIDs == together[index].samples[0].tokenIDs { same += 1 }
+            }
+            report.record("engine", "batched greedy == alone", passed: same == prompts.count, "\(same)/\(prompts.count) prompts identical")
+
+            let cached = try LLM(model: modelPath, backend: backend, options: EngineOptions(kvCacheBytes: 64 << 20, maxModelLen: 512))
+            let prompt = String(repeating: "The history of the city begins with a small village by the river. ", count: 4)
+            let first = try await cached.generate([prompt], sampling: greedy)[0]
+            let before = cached.stats.prefixCache.hitTokens
+            let second = try await cached.generate([prompt], sampling: greedy)[0]
+            let hits = cached.stats.prefixCache.hitTokens - before
+            report.record("engine", "prefix-cache hit keeps output", passed: hits > 0 && second.samples[0].tokenIDs == first.samples[0].tokenIDs,
+                "\(hits) prompt tokens from the cache of \(first.promptTokenIDs.count)")
+
+            // 12 blocks for 6 requests needing 2-3 blocks each: some must be preempted.
+            let blockBytes = ModelRunner.blockBytes(model: cached.loaded.model, blockSize: 16)
+            let small = try LLM(model: modelPath, backend: backend, options: EngineOptions(kvCacheBytes: 12 * blockBytes, maxModelLen: 96, maxNumSeqs: 6))
+            let six = Array(prompts.suffix(6))
+            let squeezed = try await small.generate(six, sampling: greedy)
+            let reference = try await cached.generate(six, sampling: greedy)
+            let equal = squeezed.map { $0.samples[0].tokenIDs } == reference.map { $0.samples[0].tokenIDs }
+            report.record("engine", "preempted requests finish with the same output", passed: small.stats.preemptionCount > 0 && equal,
+                "\(small.stats.preemptionCount) preemptions, outputs \(equal ? "identical" : "differ")")
+        } catch {
+            report.record("engine", "engine checks", passed: false, "\(error)")
+        }
+    }
+}

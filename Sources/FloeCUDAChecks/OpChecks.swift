@@ -1,0 +1,263 @@
+import FloeCPU
+import FloeCUDA
+import FloeTensor
+import Foundation
+
+/// Every CUDA op against the CPU reference (`ReferenceOps`) on fresh random inputs, several
+/// shapes including odd sizes. Weights are generated in bf16 so both sides use identical values;
+/// KV values are rounded to bf16 on the CPU side because the CUDA cache stores bf16. Device
+/// outputs are poisoned with NaN first, so an element a kernel forgets to write fails the check.
+public struct OpChecks {
+    let gpu: CUDABackend
+    var random: CheckRandom
+    var report: CheckReport
+
+    public init(gpu: CUDABackend, report: CheckReport, seed: UInt64 = 2026) {
+        self.gpu = gpu
+        self.report = report
+        random = CheckRandom(seed: seed)
+    }
+
+    public mutating func run() -> CheckReport {
+        for (vocab, d) in [(100, 64), (37, 33), (1000, 576)] { embed(vocab: vocab, d: d) }
+        for (n, d) in [(1, 64), (5, 576), (3, 4096), (2, 1001)] { rmsNorm(n: n, d: d) }
+        for (n, inF, outF) in [(1, 64, 96), (3, 100, 37), (8, 576, 1536), (9, 576, 192), (64, 896, 4864), (17, 130, 70), (1, 4096, 4096)] {
+            linear(n: n, in: inF, out: outF, bias: outF % 2 == 0)
+        }
+        for (n, inF, outF) in [(1, 64, 96), (5, 66, 33), (40, 256, 512)] { linearF32(n: n, in: inF, out: outF) }
+        for (n, heads, hd) in [(1, 9, 64), (7, 14, 64), (5, 8, 8), (3, 32, 128)] {
+            rope(n: n, heads: heads, hd: hd, style: .halves)
+            rope(n: n, heads: heads, hd: hd, style: .interleaved)
+        }
+        elementwise(count: 1000)
+        elementwise(count: 65_537)
+        softmax(rows: 3, cols: 1000)
+        softmax(rows: 2, cols: 151_936, relative: 1e-3)  // the reference sums 151,936 terms in order
+        gather(rows: 10, d: 576, indices: [9, 0, 3, 3])
+        argmax(rows: 5, cols: 128_256)
+        // Attention: (heads, kvHeads, hd, context lengths, query tokens per sequence)
+        attention(heads: 9, kvHeads: 3, hd: 64, contexts: [5, 17, 40], queries: [1, 1, 1])          // decode
+        attention(heads: 14, kvHeads: 2, hd: 64, contexts: [100], queries: [100])                   // prefill
+        attention(heads: 8, kvHeads: 4, hd: 8, contexts: [33, 70, 9], queries: [10, 1, 9])          // mixed, tiny head
+        attention(heads: 32, kvHeads: 8, hd: 128, contexts: [3000], queries: [1])                   // split-K decode
+        attention(heads: 32, kvHeads: 8, hd: 128, contexts: [1500, 700, 20, 2048], queries: [1, 3, 20, 2])
+        attention(heads: 12, kvHeads: 12, hd: 96, contexts: [130], queries: [130])                  // odd head size, MHA
+        return report
+    }
+
+    // MARK: Helpers
+
+    func host(_ values: [Float], _ shape: Shape) -> Tensor { Tensor(values, shape: shape) }
+
+    /// A host bf16 tensor of random values (weights), and its values as floats.
+    mutating func bf16Weights(_ shape: Shape, scale: Float = 0.05) -> (Tensor, [Float]) {
+        let tensor = Tensor(zeros: shape, dtype: .bf16)
+        let pointer = tensor.address.assumingMemoryBound(to: UInt16.self)
+        var values = [Float](repeating: 0, count: shape.elementCount)
+        for i in 0..<values.count {
+            let bits = (random.normal() * scale).bf16Bits
+            pointer[i] = bits
+            values[i] = Float(bf16Bits: bits)
+        }
+        return (tensor, values)
+    }
+
+    /// A device f32 tensor holding `values`.
+    func device(_ values: [Float], _ shape: Shape) -> Tensor {
+        let tensor = gpu.allocate(shape, dtype: .f32)
+        gpu.write(values, into: tensor)
+        return tensor
+    }
+
+    /// A device f32 output filled with NaN.
+    func poisoned(_ shape: Shape) -> Tensor { device([Float](repeating: .nan, count: shape.elementCount), shape) }
+
+    mutating func compare(_ group: String, _ name: String, _ actual: [Float], _ expected: [Float], relative: Float) {
+        let difference = Difference(actual, expected)
+        report.record(group, name, passed: difference.within(relative: relative), difference.summary)
+    }
+
+    // MARK: Ops
+
+    mutating func embed(vocab: Int, d: Int) {
+        let (table, _) = bf16Weights([vocab, d])
+        let tokens = (0..<7).map { _ in Int32(random.below(vocab)) }
+        let expected = Tensor(zeros: [tokens.count, d])
+        ReferenceOps.embed(tokens: Tensor(int32: tokens, shape: [tokens.count]), table: table, into: expected)
+        let tokensDevice = gpu.allocate([tokens.count], dtype: .i32)
+        gpu.write(tokens, into: tokensDevice)
+        let out = poisoned([tokens.count, d])
+        gpu.embed(tokens: tokensDevice, table: gpu.upload(table), into: out)
+        compare("ops", "embed vocab \(vocab) d \(d)", gpu.readFloats(out), expected.floats, relative: 0)
+    }
+
+    mutating func rmsNorm(n: Int, d: Int) {
+        let x = random.normals(n * d), residual = random.normals(n * d), weight = random.normals(d)
+        let expected = Tensor(zeros: [n, d])
+        ReferenceOps.rmsNorm(host(x, [n, d]), weight: host(weight, [d]), epsilon: 1e-5, into: expected)
+        let out = poisoned([n, d])
+        gpu.rmsNorm(device(x, [n, d]), weight: device(weight, [d]), epsilon: 1e-5, into: out)
+        compare("ops", "rmsNorm \(n)×\(d)", gpu.readFloats(out), expected.floats, relative: 1e-6)
+
+        // Fused residual add + norm: both the updated residual and the normed output.
+        let sum = zip(x, residual).map { $0 + $1 }
+        let fusedExpected = Tensor(zeros: [n, d])
+        ReferenceOps.rmsNorm(host(sum, [n, d]), weight: host(weight, [d]), epsilon: 1e-5, into: fusedExpected)
+        let stream = device(x, [n, d]), fused = poisoned([n, d])
+        gpu.addRMSNorm(residual: stream, delta: device(residual, [n, d]), weight: device(weight, [d]), epsilon: 1e-5, into: fused)
+        compare("ops", "addRMSNorm \(n)×\(d) output", gpu.readFloats(fused), fusedExpected.floats, relative: 1e-6)
+        compare("ops", "addRMSNorm \(n)×\(d) residual", gpu.readFloats(stream), sum, relative: 0)
+    }
+
+    mutating func linear(n: Int, in inFeatures: Int, out outFeatures: Int, bias hasBias: Bool) {
+        let (weight, _) = bf16Weights([outFeatures, inFeatures])
+        let x = random.normals(n * inFeatures)
+        let bias = hasBias ? random.normals(outFeatures) : nil
+        // The GPU rounds activations to bf16 (both GEMV and cuBLASLt paths); so does the reference input.
+        let xRounded = x.map { Float(bf16Bits: $0.bf16Bits) }
+        let expected = Tensor(zeros: [n, outFeatures])
+        ReferenceOps.linear(host(xRounded, [n, inFeatures]), weight: weight, bias: bias.map { host($0, [outFeatures]) }, into: expected)
+        let out = poisoned([n, outFeatures])
+        gpu.linear(device(x, [n, inFeatures]), weight: gpu.upload(weight), bias: bias.map { gpu.upload(host($0, [outFeatures])) }, into: out)
+        compare("ops", "linear n \(n) in \(inFeatures) out \(outFeatures)\(hasBias ? " +bias" : "")", gpu.readFloats(out), expected.floats, relative: 1e-5)
+    }
+
+    /// f32 weights (`--dtype float32`): no rounding anywhere, so the match is tight.
+    mutating func linearF32(n: Int, in inFeatures: Int, out outFeatures: Int) {
+        let weight = random.normals(outFeatures * inFeatures), x = random.normals(n * inFeatures), bias = random.normals(outFeatures)
+        let expected = Tensor(zeros: [n, outFeatures])
+        ReferenceOps.linear(host(x, [n, inFeatures]), weight: host(weight, [outFeatures, inFeatures]), bias: host(bias, [outFeatures]), into: expected)
+        let out = poisoned([n, outFeatures])
+        let deviceWeight = device(weight, [outFeatures, inFeatures])
+        gpu.linear(device(x, [n, inFeatures]), weight: deviceWeight, bias: device(bias, [outFeatures]), into: out)
+        compare("ops", "linear f32 n \(n) in \(inFeatures) out \(outFeatures)", gpu.readFloats(out), expected.floats, relative: 1e-5)
+    }
+
+    mutating func rope(n: Int, heads: Int, hd: Int, style: RoPEStyle) {
+        let x = random.normals(n * heads * hd)
+        let positions = (0..<n).map { _ in Int32(random.below(8000)) }
+        let frequencies = (0..<hd / 2).map { Float(pow(500_000.0, -2.0 * Double($0) / Double(hd))) }
+        let expected = host(x, [n, heads, hd])
+        ReferenceOps.rope(expected, positions: Tensor(int32: positions, shape: [n]), inverseFrequencies: host(frequencies, [hd / 2]), style: style)
+        let value = device(x, [n, heads, hd]), positionsDevice = gpu.allocate([n], dtype: .i32)
+        gpu.write(positions, into: positionsDevice)
+        gpu.rope(value, positions: positionsDevice, inverseFrequencies: gpu.upload(host(frequencies, [hd / 2])), style: style)
+        compare("ops", "rope \(style) n \(n) heads \(heads) hd \(hd)", gpu.readFloats(value), expected.floats, relative: 1e-6)
+    }
+
+    mutating func elementwise(count: Int) {
+        let a = random.normals(count), b = random.normals(count)
+        let silu = Tensor(zeros: [count]), sum = Tensor(zeros: [count])
+        ReferenceOps.siluMul(gate: host(a, [count]), up: host(b, [count]), into: silu)
+        ReferenceOps.add(host(a, [count]), host(b, [count]), into: sum)
+        let outSilu = poisoned([count]), outSum = poisoned([count])
+        gpu.siluMul(gate: device(a, [count]), up: device(b, [count]), into: outSilu)
+        gpu.add(device(a, [count]), device(b, [count]), into: outSum)
+        compare("ops", "siluMul \(count)", gpu.readFloats(outSilu), silu.floats, relative: 1e-6)
+        compare("ops", "add \(count)", gpu.readFloats(outSum), sum.floats, relative: 0)
+    }
+
+    mutating func softmax(rows: Int, cols: Int, relative: Float = 1e-5) {
+        let x = random.normals(rows * cols).map { $0 * 4 }
+        let expected = Tensor(zeros: [rows, cols])
+        ReferenceOps.softmax(host(x, [rows, cols]), into: expected)
+        let out = poisoned([rows, cols])
+        gpu.softmax(device(x, [rows, cols]), into: out)
+        compare("ops", "softmax \(rows)×\(cols)", gpu.readFloats(out), expected.floats, relative: relative)
+    }
+
+    mutating func argmax(rows: Int, cols: Int) {
+        var x = random.normals(rows * cols)
+        x[3 * cols + 17] = 100; x[3 * cols + 9] = 100  // a tie: the lower index wins
+        let expected = (0..<rows).map { row in (0..<cols).reduce(0) { x[row * cols + $1] > x[row * cols + $0] ? $1 : $0 } }
+        let actual = gpu.argmaxRows(device(x, [rows, cols]))
+        report.record("ops", "argmaxRows \(rows)×\(cols)", passed: actual == expected, "\(actual) vs \(expected)")
+    }
+
+    mutating func gather(rows: Int, d: Int, indices: [Int]) {
+        let x = random.normals(rows * d)
+        let expected = Tensor(zeros: [indices.count, d])
+        ReferenceOps.gatherRows(host(x, [rows, d]), indices: indices, into: expected)
+        let out = poisoned([indices.count, d])
+        gpu.gatherRows(device(x, [rows, d]), indices: indices, into: out)
+        compare("ops", "gatherRows \(indices)", gpu.readFloats(out), expected.floats, relative: 0)
+    }
+
+    /// storeKV then attention for sequences of the given context lengths, each contributing its
+    /// last `queries[i]` tokens; block tables are shuffled so paging is really exercised.
+    mutating func attention(heads: Int, kvHeads: Int, hd: Int, contexts: [Int], queries: [Int]) {
+        let blockSize = 16
+        let blocksPer = contexts.map { ($0 + blockSize - 1) / blockSize }
+        let blockCount = blocksPer.reduce(0, +) + 3
+        var free = Array(0..<blockCount).shuffled(using: &random)
+        let width = kvHeads * hd
+        let slots = blockCount * blockSize
+        // Earlier context (already cached) is written straight into both caches.
+        var cacheK = [Float](repeating: 0, count: slots * width), cacheV = cacheK
+        var sequences: [AttentionMetadata.Sequence] = []
+        var row = 0
+        for (context, queryCount) in zip(contexts, queries) {
+            let table = (0..<(context + blockSize - 1) / blockSize).map { _ in Int32(free.removeLast()) }
+            sequences.append(.init(queryTokens: row..<(row + queryCount), contextLength: context, blockTable: table))
+            for position in 0..<(context - queryCount) {
+                let slot = Int(table[position / blockSize]) * blockSize + position % blockSize
+                for j in 0..<width {
+                    cacheK[slot * width + j] = Float(bf16Bits: (random.normal()).bf16Bits)
+                    cacheV[slot * width + j] = Float(bf16Bits: (random.normal()).bf16Bits)
+                }
+            }
+            row += queryCount
+        }
+        let n = row
+        let metadata = AttentionMetadata(sequences: sequences, blockSize: blockSize)
+        let q = random.normals(n * heads * hd)
+        let k = random.normals(n * width).map { Float(bf16Bits: $0.bf16Bits) }
+        let v = random.normals(n * width).map { Float(bf16Bits: $0.bf16Bits) }
+        let scale = 1 / Float(hd).squareRoot()
+
+        let hostK = host(cacheK, [slots, kvHeads, hd]), hostV = host(cacheV, [slots, kvHeads, hd])
+        ReferenceOps.storeKV(key: host(k, [n, kvHeads, hd]), value: host(v, [n, kvHeads, hd]), keyCache: hostK, valueCache: hostV, metadata: metadata)
+        let expected = Tensor(zeros: [n, heads, hd])
+        ReferenceOps.attention(query: host(q, [n, heads, hd]), keyCache: hostK, valueCache: hostV, metadata: metadata, scale: scale, into: expected)
+
+        let deviceK = gpu.upload(bf16Cache(cacheK, [slots, kvHeads, hd]))
+        let deviceV = gpu.upload(bf16Cache(cacheV, [slots, kvHeads, hd]))
+        gpu.storeKV(key: device(k, [n, kvHeads, hd]), value: device(v, [n, kvHeads, hd]), keyCache: deviceK, valueCache: deviceV, metadata: metadata)
+        let out = poisoned([n, heads, hd])
+        gpu.attention(query: device(q, [n, heads, hd]), keyCache: deviceK, valueCache: deviceV, metadata: metadata, scale: scale, into: out)
+        let label = "heads \(heads)/\(kvHeads) hd \(hd) contexts \(contexts) queries \(queries)"
+        compare("ops", "storeKV \(label)", bf16Floats(gpu.readBytes(deviceK)), hostK.floats, relative: 0)
+        compare("ops", "attention \(label)", gpu.readFloats(out), expected.floats, relative: 2e-5)
+    }
+
+    func bf16Cache(_ values: [Float], _ shape: Shape) -> Tensor {
+        let tensor = Tensor(zeros: shape, dtype: .bf16)
+        let pointer = tensor.address.assumingMemoryBound(to: UInt16.self)
+        for i in 0..<values.count { pointer[i] = values[i].bf16Bits }
+        return tensor
+    }
+
+    func bf16Floats(_ bytes: [UInt8]) -> [Float] {
+        bytes.withUnsafeBytes { raw in (0..<bytes.count / 2).map { Float(bf16Bits: raw.load(fromByteOffset: 2 * $0, as: UInt16.self)) } }
+    }
+}
+
+/// SplitMix64 with Box–Muller normals: reproducible inputs for every run.
+struct CheckRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func normal() -> Float {
+        let u = max(uniform(), 1e-300), v = uniform()
+        return Float((-2 * log(u)).squareRoot() * cos(2 * Double.pi * v))
+    }
+    mutating func normals(_ count: Int) -> [Float] { (0..<count).map { _ in normal() } }
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+}

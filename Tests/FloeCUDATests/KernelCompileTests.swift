@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+@testable import FloeCUDA
+
+/// The CUDA kernels compile for Hopper with NVRTC alone (no GPU, no CUDA headers): CI installs
+/// the PyPI package `nvidia-cuda-nvrtc` and points `FLOE_CUDA_LIB_DIR` at it
+/// (scripts/install-nvrtc.sh), so a kernel that does not compile fails CI. The kernels'
+/// numerics are checked on the GPU machine by `floe cuda-check` (scripts/gpu-check.sh).
+@Suite struct KernelCompileTests {
+    @Test(arguments: ["sm_90", "sm_80"])
+    func everyKernelCompiles(architecture: String) throws {
+        let compiler = try KernelCompiler(cacheFolder: nil)
+        let cubin = try compiler.compile(KernelSource.all, architecture: architecture)
+        // An ELF image: the driver loads exactly this at start.
+        #expect(cubin.count > 10_000)
+        #expect(Array(cubin.prefix(4)) == [0x7F, 0x45, 0x4C, 0x46])
+    }
+
+    @Test func everyLaunchedKernelIsDefined() throws {
+        let source = KernelSource.all
+        var names = ["embed_bf16", "embed_f16", "embed_f32", "rms_norm", "add_rms_norm", "rope", "silu_mul", "add",
+            "softmax_rows", "gather_rows", "add_bias", "convert_f32_bf16", "convert_f32_f16", "store_kv",
+            "paged_attention_32", "paged_attention_64", "paged_attention_128", "paged_attention_256", "attention_combine"]
+        for type in ["bf16", "f16"] { names += (1...GEMVKernels.maxTokens).map { "gemv_\(type)_\($0)" } }
+        for name in names {
+            #expect(source.contains("void \(name)(") || source.contains("(\(name),"), "kernel \(name) is launched but not defined")
+        }
+    }
+
+    @Test func compileErrorsNameTheProblem() throws {
+        let compiler = try KernelCompiler(cacheFolder: nil)
+        #expect {
+            try compiler.compile("extern \"C\" __global__ void broken() { undefined_function(); }", architecture: "sm_90", name: "broken.cu")
+        } throws: { error in
+            "\(error)".contains("broken.cu") && "\(error)".contains("undefined_function")
+        }
+    }
+
+    @Test func compiledKernelsAreCachedOnDisk() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("floe-kernel-cache-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let compiler = try KernelCompiler(cacheFolder: folder)
+        let source = "extern \"C\" __global__ void twice(float* x) { x[threadIdx.x] *= 2.f; }"
+        let first = try compiler.compile(source, architecture: "sm_90", name: "twice.cu")
+        let cached = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(cached.count == 1 && cached[0].hasPrefix("twice.cu-sm_90-"))
+        #expect(try compiler.compile(source, architecture: "sm_90", name: "twice.cu") == first)
+    }
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine, from a copy of this repository, in one go; writes results into $OUT
+# (or ./gpu-results). Prepare the carried files first with scripts/gpu-prepare.sh, which puts
+# the static floe binary and small model files under .gpu/ (ignored by git).
+#
+#   scripts/gpu-check.sh check   # cuda-check: ops vs the CPU reference, goldens, engine checks
+#   scripts/gpu-check.sh bench   # Llama-3.1-8B-shaped bf16 benchmarks next to transformers and
+#                                # the copy/GEMM ceilings (../shared/tools/gpu_baseline.py)
+#   scripts/gpu-check.sh profile # nsys kernel summary of decode (batch 1 and 64) on the 8B shape
+#   scripts/gpu-check.sh all
+#
+# Model files that are too big for one transfer travel in pieces (.gpu/pieces/NAME.partNN) over
+# several runs on a warm machine; this script joins whatever pieces are complete.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-all}"
+out="${OUT:-gpu-results}"
+mkdir -p "$out" .gpu/run
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
+
+floe=.gpu/run/floe
+if [[ ! -x "$floe" || .gpu/bin/floe.gz -nt "$floe" ]]; then gunzip -c .gpu/bin/floe.gz >"$floe" && chmod +x "$floe"; fi
+export FLOE_CACHE_DIR=.gpu/run/cache
+
+# Join pieces: NAME.part00, NAME.part01, ... with NAME.sha256 beside them.
+for sum in .gpu/pieces/*.sha256; do
+  [[ -e "$sum" ]] || continue
+  name="$(basename "$sum" .sha256)"
+  [[ -f ".gpu/run/$name" ]] && continue
+  cat .gpu/pieces/"$name".part* >".gpu/run/$name.tmp" 2>/dev/null
+  if [[ "$(sha256sum ".gpu/run/$name.tmp" | cut -d' ' -f1)" == "$(cat "$sum")" ]]; then mv ".gpu/run/$name.tmp" ".gpu/run/$name"; echo "joined $name"
+  else rm -f ".gpu/run/$name.tmp"; echo "$name: pieces incomplete"; fi
+done
+
+if [[ "$mode" == check || "$mode" == all ]]; then
+  # stories260K's references are f32: checked with bf16 weights (near-ties may flip) and with f32
+  # weights (--dtype float32), where greedy output must match exactly.
+  goldens=(--f32-golden .gpu/small/stories260K/hf=.gpu/small/stories260K/reference_hf.json
+           .gpu/small/stories260K/stories260K-f32.gguf=.gpu/small/stories260K/reference_hf.json
+           --golden .gpu/small/stories260K/hf=.gpu/small/stories260K/reference_hf.json)
+  engine=()
+  if [[ -f .gpu/run/SmolLM2-135M-Instruct.Q4_1.gguf ]]; then
+    goldens+=(.gpu/run/SmolLM2-135M-Instruct.Q4_1.gguf=.gpu/small/reference_smollm2_q4_1.json)
+    engine=(--engine-model .gpu/run/SmolLM2-135M-Instruct.Q4_1.gguf)
+  fi
+  if [[ -f .gpu/run/Qwen2.5-Coder-0.5B-Instruct-Q4_K_M.gguf ]]; then
+    goldens+=(.gpu/run/Qwen2.5-Coder-0.5B-Instruct-Q4_K_M.gguf=.gpu/small/reference_qwen05b_gguf.json)
+  fi
+  "$floe" cuda-check "${goldens[@]}" "${engine[@]}" --json "$out/cuda-check.json" 2>&1 | tee "$out/cuda-check.txt"
+fi
+
+if [[ "$mode" == bench || "$mode" == all ]]; then
+  model=/tmp/floe-llama3-8b
+  python3 .gpu/small/gpu_baseline.py --make-model "$model" --shape llama3-8b --out "$out/baseline.json" >"$out/baseline.txt" 2>&1
+  # The random checkpoint has no tokenizer; Llama 3's own fits its vocabulary.
+  [[ -f "$model/tokenizer.json" ]] || gunzip -c .gpu/small/llama3-tokenizer.json.gz >"$model/tokenizer.json"
+  copy=$(python3 -c "import json; print(json.load(open('$out/baseline.json'))['copy_TBps'] * 1e12)")
+  "$floe" bench --device cuda --model "$model" --prompt-tokens 2048 --gen-tokens 128 --repetitions 2 \
+    --device-bandwidth "$copy" --json "$out/floe-bench.json" 2>&1 | tee "$out/floe-bench.txt"
+  "$floe" bench-offline --device cuda --model "$model" --num-prompts 64 --input-len 128 --output-len 128 \
+    --sequential-prompts 1 --json "$out/floe-offline.json" 2>&1 | tee "$out/floe-offline.txt"
+fi
+
+if [[ "$mode" == profile ]]; then
+  model=/tmp/floe-llama3-8b
+  [[ -f "$model/model.safetensors" ]] || python3 .gpu/small/gpu_baseline.py --make-model "$model" --shape llama3-8b --batches 1 --out "$out/baseline-small.json" >/dev/null 2>&1
+  [[ -f "$model/tokenizer.json" ]] || gunzip -c .gpu/small/llama3-tokenizer.json.gz >"$model/tokenizer.json"
+  nsys=$(command -v nsys || ls /usr/local/cuda/bin/nsys /opt/nvidia/nsight-systems/*/bin/nsys 2>/dev/null | head -1)
+  "$nsys" profile -t cuda,osrt --force-overwrite true -o "$out/decode1" "$floe" bench --device cuda --model "$model" \
+    --prompt-tokens 512 --gen-tokens 64 --repetitions 1 >"$out/profile1.txt" 2>&1
+  "$nsys" stats --report cuda_gpu_kern_sum,cuda_api_sum --format csv "$out/decode1.nsys-rep" >"$out/decode1-stats.csv" 2>&1
+  "$nsys" profile -t cuda --force-overwrite true -o "$out/decode64" "$floe" bench-offline --device cuda --model "$model" \
+    --num-prompts 64 --input-len 128 --output-len 64 --sequential-prompts 1 >"$out/profile64.txt" 2>&1
+  "$nsys" stats --report cuda_gpu_kern_sum,cuda_api_sum --format csv "$out/decode64.nsys-rep" >"$out/decode64-stats.csv" 2>&1
+  rm -f "$out"/*.nsys-rep "$out"/*.sqlite
+fi
