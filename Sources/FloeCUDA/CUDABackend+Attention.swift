@@ -54,6 +54,19 @@ extension CUDABackend {
             KernelArguments().tensor(key).tensor(value).tensor(keyCache).tensor(valueCache).pointer(meta.slots).int(width))
     }
 
+    public func ropeAndStoreKV(
+        query: Tensor, key: Tensor, value: Tensor, positions: Tensor, inverseFrequencies: Tensor, style: RoPEStyle,
+        keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata
+    ) {
+        device.bind()
+        precondition(keyCache.dtype == .bf16 && valueCache.dtype == .bf16, "the CUDA KV cache is bf16 (kvCacheDType)")
+        let n = query.shape[0], heads = query.shape[1], kvHeads = key.shape[1], hd = query.shape[2]
+        let meta = deviceMetadata(metadata)
+        module.launch("rope_store_kv", grid: (n, 1, 1), block: Self.rowThreads((heads + kvHeads) * hd / 2),
+            KernelArguments().tensor(query).tensor(key).tensor(value).tensor(positions).tensor(inverseFrequencies)
+                .int(heads).int(kvHeads).int(hd).int(style == .interleaved ? 1 : 0).tensor(keyCache).tensor(valueCache).pointer(meta.slots))
+    }
+
     public func attention(
         query: Tensor, keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata, scale: Float, into out: Tensor
     ) {

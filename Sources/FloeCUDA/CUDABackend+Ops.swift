@@ -4,6 +4,8 @@ import FloeTensor
 extension CUDABackend {
     /// Threads for one-block-per-row kernels: enough to cover the row, at most 1024.
     static func rowThreads(_ width: Int) -> Int { min(1024, max(32, (width + 31) / 32 * 32)) }
+    /// Threads for the norm kernels, which move float4 when the width allows it.
+    static func normThreads(_ width: Int) -> Int { rowThreads(width % 4 == 0 ? width / 4 : width) }
     /// Blocks for grid-stride elementwise kernels.
     func elementBlocks(_ count: Int) -> Int { max(1, min((count + 255) / 256, device.multiprocessorCount * 8)) }
 
@@ -23,14 +25,15 @@ extension CUDABackend {
     public func rmsNorm(_ x: Tensor, weight: Tensor, epsilon: Float, into out: Tensor) {
         device.bind()
         let d = x.shape.last
-        module.launch("rms_norm", grid: (x.shape.rowCount, 1, 1), block: Self.rowThreads(d),
+        precondition(x.deviceAddress % 16 == 0 && out.deviceAddress % 16 == 0 || d % 4 != 0, "rmsNorm rows must be 16-byte aligned")
+        module.launch("rms_norm", grid: (x.shape.rowCount, 1, 1), block: Self.normThreads(d),
             KernelArguments().tensor(x).tensor(weight).tensor(out).int(d).float(epsilon))
     }
 
     public func addRMSNorm(residual: Tensor, delta: Tensor, weight: Tensor, epsilon: Float, into out: Tensor) {
         device.bind()
         let d = residual.shape.last
-        module.launch("add_rms_norm", grid: (residual.shape.rowCount, 1, 1), block: Self.rowThreads(d),
+        module.launch("add_rms_norm", grid: (residual.shape.rowCount, 1, 1), block: Self.normThreads(d),
             KernelArguments().tensor(residual).tensor(delta).tensor(weight).tensor(out).int(d).float(epsilon))
     }
 
@@ -45,7 +48,7 @@ extension CUDABackend {
         case .f32: prefix = "gemv_f32_"
         default: fatalError("CUDA linear needs bf16, f16 or f32 weights (upload converts them), got \(weight.dtype)")
         }
-        if n > GEMVKernels.maxTokens, let matmul, weight.dtype == .f32 {
+        if n > GEMVKernels.preferredMaxTokens, let matmul, weight.dtype == .f32 {
             matmul.multiply(x: x.deviceAddress, weight: weight.deviceAddress, output: out.deviceAddress,
                 rows: n, inFeatures: inFeatures, outFeatures: outFeatures, dtype: .f32)
             if let bias {
@@ -54,7 +57,7 @@ extension CUDABackend {
             }
             return
         }
-        if n > GEMVKernels.maxTokens, let matmul {
+        if n > GEMVKernels.preferredMaxTokens, let matmul {
             // 16-bit copy of the activations, then a tensor-core GEMM with f32 output.
             let elements = n * inFeatures
             let converted = scratchBuffer("gemm-input", bytes: elements * 2)
@@ -68,19 +71,32 @@ extension CUDABackend {
             }
             return
         }
-        // Small batches (or no cuBLASLt): the GEMV kernel, up to 8 token rows per pass.
-        let vectorized = inFeatures % 8 == 0 && weight.deviceAddress % 16 == 0 && x.deviceAddress % 16 == 0
-        let warpsPerBlock = 8
-        let blocks = max(1, min((outFeatures + warpsPerBlock - 1) / warpsPerBlock, device.multiprocessorCount * 16))
+        // Small batches (or no cuBLASLt): the GEMV kernel, up to 8 token rows per pass; enough
+        // small blocks that even a 1024-row projection keeps every SM streaming weights.
+        let aligned = inFeatures % 8 == 0 && weight.deviceAddress % 16 == 0 && x.deviceAddress % 16 == 0
+        let warpsPerBlock = GEMVKernels.threadsPerBlock / 32
+        let blocks = max(1, min((outFeatures + warpsPerBlock - 1) / warpsPerBlock, device.multiprocessorCount * 4))
         var start = 0
         while start < n {
             let rows = min(GEMVKernels.maxTokens, n - start)
-            module.launch(prefix + String(rows), grid: (blocks, 1, 1), block: warpsPerBlock * 32,
+            let stagedBytes = rows * inFeatures * 4
+            let staged = aligned && weight.dtype != .f32 && stagedBytes <= GEMVKernels.maxStagedBytes
+            let kernel = prefix + String(rows)
+            if staged { allowDynamicSharedMemory(kernel, bytes: GEMVKernels.maxStagedBytes) }
+            module.launch(kernel, grid: (blocks, 1, 1), block: GEMVKernels.threadsPerBlock, sharedBytes: staged ? stagedBytes : 0,
                 KernelArguments().pointer(x.deviceAddress + CUdeviceptr(start * inFeatures * 4)).tensor(weight).tensor(bias)
                     .pointer(out.deviceAddress + CUdeviceptr(start * outFeatures * 4)).int(inFeatures).int(outFeatures)
-                    .int(vectorized ? 1 : 0))
+                    .int(staged ? 2 : aligned ? 1 : 0))
             start += rows
         }
+    }
+
+    /// Lets `kernel` use more than the default 48 KiB of dynamic shared memory (once per kernel).
+    func allowDynamicSharedMemory(_ kernel: String, bytes: Int) {
+        guard !sharedMemoryOptIns.contains(kernel) else { return }
+        cudaRequire(driver.cuFuncSetAttribute(module.function(kernel), Int32(FLOE_CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES), Int32(bytes)),
+            driver, "shared-memory opt-in for \(kernel)")
+        sharedMemoryOptIns.insert(kernel)
     }
 
     public func rope(_ x: Tensor, positions: Tensor, inverseFrequencies: Tensor, style: RoPEStyle) {

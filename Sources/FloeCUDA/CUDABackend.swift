@@ -24,6 +24,8 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     /// Grown on demand and reused: 16-bit copies of GEMM inputs, attention partials, indices.
     var scratch: [String: Storage] = [:]
     var attentionMetadata: DeviceAttentionMetadata?
+    /// Kernels already allowed more than 48 KiB of dynamic shared memory.
+    var sharedMemoryOptIns: Set<String> = []
 
     public init(ordinal: Int = 0, weightDType: DType = .bf16, kernelCacheFolder: String? = KernelCompiler.defaultCacheFolder) throws {
         guard [.bf16, .f16, .f32].contains(weightDType) else {

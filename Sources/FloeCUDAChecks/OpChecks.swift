@@ -21,7 +21,7 @@ public struct OpChecks {
     public mutating func run() -> CheckReport {
         for (vocab, d) in [(100, 64), (37, 33), (1000, 576)] { embed(vocab: vocab, d: d) }
         for (n, d) in [(1, 64), (5, 576), (3, 4096), (2, 1001)] { rmsNorm(n: n, d: d) }
-        for (n, inF, outF) in [(1, 64, 96), (3, 100, 37), (8, 576, 1536), (9, 576, 192), (64, 896, 4864), (17, 130, 70), (1, 4096, 4096)] {
+        for (n, inF, outF) in [(1, 64, 96), (3, 100, 37), (8, 576, 1536), (9, 576, 192), (64, 896, 4864), (17, 130, 70), (1, 4096, 4096), (2, 576, 192), (2, 14336, 4096)] {
             linear(n: n, in: inF, out: outF, bias: outF % 2 == 0)
         }
         for (n, inF, outF) in [(1, 64, 96), (5, 66, 33), (40, 256, 512)] { linearF32(n: n, in: inF, out: outF) }
@@ -42,6 +42,9 @@ public struct OpChecks {
         attention(heads: 32, kvHeads: 8, hd: 128, contexts: [3000], queries: [1])                   // split-K decode
         attention(heads: 32, kvHeads: 8, hd: 128, contexts: [1500, 700, 20, 2048], queries: [1, 3, 20, 2])
         attention(heads: 12, kvHeads: 12, hd: 96, contexts: [130], queries: [130])                  // odd head size, MHA
+        ropeAndStoreKV(heads: 9, kvHeads: 3, hd: 64, n: 5, style: .interleaved)
+        ropeAndStoreKV(heads: 14, kvHeads: 2, hd: 64, n: 33, style: .halves)
+        ropeAndStoreKV(heads: 8, kvHeads: 4, hd: 8, n: 3, style: .halves)
         return report
     }
 
@@ -228,6 +231,33 @@ public struct OpChecks {
         let label = "heads \(heads)/\(kvHeads) hd \(hd) contexts \(contexts) queries \(queries)"
         compare("ops", "storeKV \(label)", bf16Floats(gpu.readBytes(deviceK)), hostK.floats, relative: 0)
         compare("ops", "attention \(label)", gpu.readFloats(out), expected.floats, relative: 2e-5)
+    }
+
+    /// The fused RoPE + KV write against the reference's rope, rope, storeKV.
+    mutating func ropeAndStoreKV(heads: Int, kvHeads: Int, hd: Int, n: Int, style: RoPEStyle) {
+        let blockSize = 16, blocks = (n + blockSize - 1) / blockSize + 1
+        let table = (0..<blocks).map { Int32($0) }.shuffled(using: &random)
+        let metadata = AttentionMetadata(sequences: [.init(queryTokens: 0..<n, contextLength: n, blockTable: table)], blockSize: blockSize)
+        let q = random.normals(n * heads * hd), k = random.normals(n * kvHeads * hd), v = random.normals(n * kvHeads * hd)
+        let positions = (0..<n).map { Int32($0 + 100) }
+        let frequencies = (0..<hd / 2).map { Float(pow(10_000.0, -2.0 * Double($0) / Double(hd))) }
+        let slots = blocks * blockSize
+        let hostQ = host(q, [n, heads, hd]), hostK = host(k, [n, kvHeads, hd])
+        let hostKC = Tensor(zeros: [slots, kvHeads, hd]), hostVC = Tensor(zeros: [slots, kvHeads, hd])
+        let positionsHost = Tensor(int32: positions, shape: [n]), frequenciesHost = host(frequencies, [hd / 2])
+        ReferenceOps.rope(hostQ, positions: positionsHost, inverseFrequencies: frequenciesHost, style: style)
+        ReferenceOps.rope(hostK, positions: positionsHost, inverseFrequencies: frequenciesHost, style: style)
+        ReferenceOps.storeKV(key: hostK, value: host(v, [n, kvHeads, hd]), keyCache: hostKC, valueCache: hostVC, metadata: metadata)
+        let deviceQ = device(q, [n, heads, hd]), deviceK = device(k, [n, kvHeads, hd])
+        let positionsDevice = gpu.allocate([n], dtype: .i32)
+        gpu.write(positions, into: positionsDevice)
+        let keyCache = gpu.allocate([slots, kvHeads, hd], dtype: .bf16), valueCache = gpu.allocate([slots, kvHeads, hd], dtype: .bf16)
+        gpu.ropeAndStoreKV(query: deviceQ, key: deviceK, value: device(v, [n, kvHeads, hd]), positions: positionsDevice,
+            inverseFrequencies: gpu.upload(frequenciesHost), style: style, keyCache: keyCache, valueCache: valueCache, metadata: metadata)
+        let label = "ropeAndStoreKV \(style) heads \(heads)/\(kvHeads) hd \(hd) n \(n)"
+        compare("ops", label + " query", gpu.readFloats(deviceQ), hostQ.floats, relative: 1e-6)
+        compare("ops", label + " key cache", bf16Floats(gpu.readBytes(keyCache)), hostKC.floats, relative: 4e-3)
+        compare("ops", label + " value cache", bf16Floats(gpu.readBytes(valueCache)), hostVC.floats, relative: 4e-3)
     }
 
     func bf16Cache(_ values: [Float], _ shape: Shape) -> Tensor {

@@ -95,12 +95,10 @@ public final class LlamaModel: CausalLM, @unchecked Sendable {
             apply(layer.key, normed, into: k)
             apply(layer.value, normed, into: v)
             let q3 = q.reshaped([n, localHeads, hd]), k3 = k.reshaped([n, localKVHeads, hd])
-            backend.rope(q3, positions: positions, inverseFrequencies: inverseFrequencies, style: ropeStyle)
-            backend.rope(k3, positions: positions, inverseFrequencies: inverseFrequencies, style: ropeStyle)
             let v3 = v.reshaped([n, localKVHeads, hd])
-            backend.storeKV(
-                key: k3, value: v3, keyCache: cache.keys[index], valueCache: cache.values[index],
-                metadata: batch.attention)
+            backend.ropeAndStoreKV(
+                query: q3, key: k3, value: v3, positions: positions, inverseFrequencies: inverseFrequencies,
+                style: ropeStyle, keyCache: cache.keys[index], valueCache: cache.values[index], metadata: batch.attention)
             backend.attention(
                 query: q3, keyCache: cache.keys[index], valueCache: cache.values[index], metadata: batch.attention,
                 scale: 1 / Float(hd).squareRoot(), into: attended.reshaped([n, localHeads, hd]))

@@ -40,6 +40,11 @@ public protocol Backend: AnyObject, Sendable {
     /// Rotates `x` `[n, heads, hd]` in place by `positions[i] · inverseFrequencies[j]`
     /// (positions `[n]` i32, inverseFrequencies `[hd / 2]` f32).
     func rope(_ x: Tensor, positions: Tensor, inverseFrequencies: Tensor, style: RoPEStyle)
+    /// `rope(query)`, `rope(key)`, then `storeKV(key, value)`: the attention inputs of a step
+    /// prepared in one op (one kernel on GPUs). The default runs the three ops.
+    func ropeAndStoreKV(
+        query: Tensor, key: Tensor, value: Tensor, positions: Tensor, inverseFrequencies: Tensor, style: RoPEStyle,
+        keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata)
     /// `out = silu(gate) * up`, elementwise.
     func siluMul(gate: Tensor, up: Tensor, into out: Tensor)
     /// `out = a + b`, elementwise (out may alias a).
@@ -71,6 +76,15 @@ extension Backend {
             for index in (row * cols)..<((row + 1) * cols) where values[index] > values[best] { best = index }
             return best - row * cols
         }
+    }
+
+    public func ropeAndStoreKV(
+        query: Tensor, key: Tensor, value: Tensor, positions: Tensor, inverseFrequencies: Tensor, style: RoPEStyle,
+        keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata
+    ) {
+        rope(query, positions: positions, inverseFrequencies: inverseFrequencies, style: style)
+        rope(key, positions: positions, inverseFrequencies: inverseFrequencies, style: style)
+        storeKV(key: key, value: value, keyCache: keyCache, valueCache: valueCache, metadata: metadata)
     }
 
     public func addRMSNorm(residual: Tensor, delta: Tensor, weight: Tensor, epsilon: Float, into out: Tensor) {

@@ -32,6 +32,37 @@ extern "C" __global__ void store_kv(const float* key, const float* value, u16* k
     }
 }
 
+// RoPE on the token's query and key heads, then its rotated key and its value into the bf16
+// caches at its slot: block per token.
+extern "C" __global__ void rope_store_kv(float* q, float* k, const float* v, const int* positions, const float* inverse_frequencies,
+                                         int heads, int kv_heads, int hd, int interleaved,
+                                         u16* key_cache, u16* value_cache, const int* slots) {
+    const int half = hd / 2, width = kv_heads * hd;
+    const float position = (float)positions[blockIdx.x];
+    const size_t slot = (size_t)slots[blockIdx.x];
+    float* qt = q + (size_t)blockIdx.x * heads * hd;
+    float* kt = k + (size_t)blockIdx.x * width;
+    for (int index = threadIdx.x; index < (heads + kv_heads) * half; index += blockDim.x) {
+        const int head = index / half, i = index - head * half;
+        const float angle = position * inverse_frequencies[i];
+        double s, c;
+        sincos((double)angle, &s, &c);
+        const int a = interleaved ? 2 * i : i, b = interleaved ? 2 * i + 1 : i + half;
+        float* h = head < heads ? qt + head * hd : kt + (head - heads) * hd;
+        const float x0 = h[a], x1 = h[b];
+        const float y0 = x0 * (float)c - x1 * (float)s, y1 = x0 * (float)s + x1 * (float)c;
+        h[a] = y0;
+        h[b] = y1;
+        if (head >= heads) {
+            u16* cached = key_cache + slot * width + (size_t)(head - heads) * hd;
+            cached[a] = f32_to_bf16(y0);
+            cached[b] = f32_to_bf16(y1);
+        }
+    }
+    const float* vt = v + (size_t)blockIdx.x * width;
+    for (int i = threadIdx.x; i < width; i += blockDim.x) value_cache[slot * width + i] = f32_to_bf16(vt[i]);
+}
+
 template <int D32>
 __device__ void attention_impl(const float* q, const u16* key_cache, const u16* value_cache,
                                const int* visible_keys, const int* table_offsets, const int* tables,

@@ -2,8 +2,17 @@
 /// 16-bit weights [out, in] and f32 activations. One warp per output row streams the row once
 /// with 16-byte loads and applies it to all n (≤ 8) token rows, so the weights are read once per
 /// step whatever the batch. Larger batches go to cuBLASLt.
+///
+/// `vectorized`: 0 = scalar loads (odd sizes), 1 = 16-byte loads with x from global memory,
+/// 2 = 16-byte loads with x staged (rounded) in shared memory, the fast path.
 enum GEMVKernels {
     static let maxTokens = 8
+    /// Up to this many token rows the GEMV beats cuBLASLt: beyond it, the staged activations'
+    /// shared-memory traffic (two 16-byte loads per token per weight load) becomes the limit.
+    static let preferredMaxTokens = 2
+    /// Largest staged x (n · in floats) in bytes; kernels opt in to this much shared memory.
+    static let maxStagedBytes = 96 * 1024
+    static let threadsPerBlock = 256
 
     static let source = #"""
 // Activations are rounded to the weights' 16-bit type, exactly as the cuBLASLt path rounds its
@@ -13,31 +22,51 @@ __device__ __forceinline__ float4 rounded(float4 v) {
     return make_float4(T::load(T::store(v.x)), T::load(T::store(v.y)), T::load(T::store(v.z)), T::load(T::store(v.w)));
 }
 
+// bf16 pairs unpack with one integer op each; f16 goes through the converter.
+template <class T> __device__ __forceinline__ float low_half(unsigned p) { return T::load((u16)(p & 0xffffu)); }
+template <class T> __device__ __forceinline__ float high_half(unsigned p) { return T::load((u16)(p >> 16)); }
+template <> __device__ __forceinline__ float low_half<BF16>(unsigned p) { return __uint_as_float(p << 16); }
+template <> __device__ __forceinline__ float high_half<BF16>(unsigned p) { return __uint_as_float(p & 0xffff0000u); }
+
+// Each block first copies x into shared memory, rounded once (when n·in floats fit; the host
+// decides and sizes the dynamic shared memory), so the inner loop is one 16-byte weight load,
+// two 16-byte shared loads and eight FMAs per lane. Blocks loop over rows with a warp stride.
 template <class T, int N>
 __device__ void gemv_impl(const float* __restrict__ x, const u16* __restrict__ w, const float* __restrict__ bias,
                           float* __restrict__ y, int in, int out, int vectorized) {
+    extern __shared__ float staged[];
     const int lane = threadIdx.x & 31;
     const int warps = (gridDim.x * blockDim.x) >> 5;
+    const bool shared_x = vectorized == 2;
+    if (shared_x) {
+        // float4 loads, unrolled so they are all in flight at once: staging is one round trip.
+#pragma unroll 4
+        for (int i = threadIdx.x * 4; i < N * in; i += blockDim.x * 4) {
+            const float4 v = rounded<T>(*reinterpret_cast<const float4*>(x + i));
+            *reinterpret_cast<float4*>(staged + i) = v;
+        }
+        __syncthreads();
+    }
+    const float* xs = shared_x ? staged : x;
     for (int row = (blockIdx.x * blockDim.x + threadIdx.x) >> 5; row < out; row += warps) {
         const u16* wr = w + (size_t)row * in;
         float acc[N];
 #pragma unroll
         for (int t = 0; t < N; t++) acc[t] = 0.f;
         if (vectorized) {
-#pragma unroll 4
+#pragma unroll 8
             for (int k = lane * 8; k < in; k += 256) {
-                const uint4 packed = *reinterpret_cast<const uint4*>(wr + k);
-                float wf[8];
-                wf[0] = T::load((u16)(packed.x & 0xffffu)); wf[1] = T::load((u16)(packed.x >> 16));
-                wf[2] = T::load((u16)(packed.y & 0xffffu)); wf[3] = T::load((u16)(packed.y >> 16));
-                wf[4] = T::load((u16)(packed.z & 0xffffu)); wf[5] = T::load((u16)(packed.z >> 16));
-                wf[6] = T::load((u16)(packed.w & 0xffffu)); wf[7] = T::load((u16)(packed.w >> 16));
+                const uint4 packed = __ldg(reinterpret_cast<const uint4*>(wr + k));
+                const float w0 = low_half<T>(packed.x), w1 = high_half<T>(packed.x);
+                const float w2 = low_half<T>(packed.y), w3 = high_half<T>(packed.y);
+                const float w4 = low_half<T>(packed.z), w5 = high_half<T>(packed.z);
+                const float w6 = low_half<T>(packed.w), w7 = high_half<T>(packed.w);
 #pragma unroll
                 for (int t = 0; t < N; t++) {
-                    const float4 a = rounded<T>(*reinterpret_cast<const float4*>(x + (size_t)t * in + k));
-                    const float4 b = rounded<T>(*reinterpret_cast<const float4*>(x + (size_t)t * in + k + 4));
-                    acc[t] += wf[0] * a.x + wf[1] * a.y + wf[2] * a.z + wf[3] * a.w
-                            + wf[4] * b.x + wf[5] * b.y + wf[6] * b.z + wf[7] * b.w;
+                    float4 a = *reinterpret_cast<const float4*>(xs + (size_t)t * in + k);
+                    float4 b = *reinterpret_cast<const float4*>(xs + (size_t)t * in + k + 4);
+                    if (!shared_x) { a = rounded<T>(a); b = rounded<T>(b); }
+                    acc[t] += w0 * a.x + w1 * a.y + w2 * a.z + w3 * a.w + w4 * b.x + w5 * b.y + w6 * b.z + w7 * b.w;
                 }
             }
         } else {
