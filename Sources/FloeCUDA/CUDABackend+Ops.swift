@@ -48,7 +48,7 @@ extension CUDABackend {
         case .f32: prefix = "gemv_f32_"
         default: fatalError("CUDA linear needs bf16, f16 or f32 weights (upload converts them), got \(weight.dtype)")
         }
-        if n > GEMVKernels.preferredMaxTokens, let matmul, weight.dtype == .f32 {
+        if n > gemvMaxTokens, let matmul, weight.dtype == .f32 {
             matmul.multiply(x: x.deviceAddress, weight: weight.deviceAddress, output: out.deviceAddress,
                 rows: n, inFeatures: inFeatures, outFeatures: outFeatures, dtype: .f32)
             if let bias {
@@ -57,7 +57,7 @@ extension CUDABackend {
             }
             return
         }
-        if n > GEMVKernels.preferredMaxTokens, let matmul {
+        if n > gemvMaxTokens, let matmul {
             // 16-bit copy of the activations, then a tensor-core GEMM with f32 output.
             let elements = n * inFeatures
             let converted = scratchBuffer("gemm-input", bytes: elements * 2)
@@ -89,6 +89,50 @@ extension CUDABackend {
                     .int(staged ? 2 : aligned ? 1 : 0))
             start += rows
         }
+    }
+
+    public func linears(_ x: Tensor, weights: [Tensor], biases: [Tensor?], into outs: [Tensor]) {
+        guard let words = projectionWords(x, weights: weights, biases: biases, outs: outs) else {
+            for (index, weight) in weights.enumerated() { linear(x, weight: weight, bias: biases[index], into: outs[index]) }
+            return
+        }
+        launchMultiGEMV(x, weights[0], words: words, totalRows: outs.reduce(0) { $0 + $1.shape.last }, gated: false)
+    }
+
+    public func gatedLinear(_ x: Tensor, gate: Tensor, up: Tensor, scratch: Tensor, into out: Tensor) {
+        guard let words = projectionWords(x, weights: [gate, up], biases: [nil, nil], outs: [out, scratch]) else {
+            linear(x, weight: gate, bias: nil, into: out)
+            linear(x, weight: up, bias: nil, into: scratch)
+            siluMul(gate: out, up: scratch, into: out)
+            return
+        }
+        launchMultiGEMV(x, gate, words: words, totalRows: gate.shape.rowCount, gated: true)
+    }
+
+    /// The kernel's `Projections` struct for up to three same-input matrices, when the
+    /// multi-matrix GEMV applies (few tokens, 16-bit weights, aligned rows); else nil.
+    private func projectionWords(_ x: Tensor, weights: [Tensor], biases: [Tensor?], outs: [Tensor]) -> [UInt64]? {
+        let n = x.shape.rowCount, inFeatures = x.shape.last
+        guard n <= min(gemvMaxTokens, 2), weights.count <= 3, inFeatures % 8 == 0, x.deviceAddress % 16 == 0,
+            n * inFeatures * 4 <= GEMVKernels.maxStagedBytes,
+            weights.allSatisfy({ $0.dtype == weights[0].dtype && ($0.dtype == .bf16 || $0.dtype == .f16)
+                && $0.shape.last == inFeatures && $0.deviceAddress % 16 == 0 })
+        else { return nil }
+        func padded(_ values: [UInt64]) -> [UInt64] { values + [UInt64](repeating: 0, count: 3 - values.count) }
+        let rows = padded(weights.map { UInt64($0.shape.rowCount) })
+        return padded(weights.map { $0.deviceAddress }) + padded(biases.map { $0?.deviceAddress ?? 0 })
+            + padded(outs.map { $0.deviceAddress }) + [rows[0] | rows[1] << 32, rows[2]]
+    }
+
+    private func launchMultiGEMV(_ x: Tensor, _ first: Tensor, words: [UInt64], totalRows: Int, gated: Bool) {
+        device.bind()
+        let n = x.shape.rowCount, inFeatures = x.shape.last
+        let kernel = (first.dtype == .bf16 ? "gemv_multi_bf16_" : "gemv_multi_f16_") + String(n)
+        allowDynamicSharedMemory(kernel, bytes: GEMVKernels.maxStagedBytes)
+        let warpsPerBlock = GEMVKernels.threadsPerBlock / 32
+        let blocks = max(1, min((totalRows + warpsPerBlock - 1) / warpsPerBlock, device.multiprocessorCount * 4))
+        module.launch(kernel, grid: (blocks, 1, 1), block: GEMVKernels.threadsPerBlock, sharedBytes: n * inFeatures * 4,
+            KernelArguments().tensor(x).structure(words).int(inFeatures).int(gated ? 1 : 0))
     }
 
     /// Lets `kernel` use more than the default 48 KiB of dynamic shared memory (once per kernel).

@@ -24,6 +24,9 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     /// Grown on demand and reused: 16-bit copies of GEMM inputs, attention partials, indices.
     var scratch: [String: Storage] = [:]
     var attentionMetadata: DeviceAttentionMetadata?
+    /// Batches of up to this many tokens use the GEMV kernel, larger ones cuBLASLt
+    /// (`FLOE_CUDA_GEMV_MAX_TOKENS` overrides it, 0...8, for tuning on new cards).
+    let gemvMaxTokens: Int
     /// Kernels already allowed more than 48 KiB of dynamic shared memory.
     var sharedMemoryOptIns: Set<String> = []
 
@@ -37,6 +40,8 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         driver = device.driver
         self.weightDType = weightDType
         self.allocator = allocator
+        gemvMaxTokens = ProcessInfo.processInfo.environment["FLOE_CUDA_GEMV_MAX_TOKENS"].flatMap(Int.init)
+            .map { min(max($0, 0), GEMVKernels.maxTokens) } ?? GEMVKernels.preferredMaxTokens
         staging = try PinnedStaging(device: device)
         let compiler = KernelCompiler(nvrtc: device.libraries.nvrtc, cacheFolder: kernelCacheFolder)
         module = try CUDAModule(device: device, cubin: compiler.compile(KernelSource.all, architecture: device.architecture))

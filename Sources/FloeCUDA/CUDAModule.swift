@@ -41,21 +41,31 @@ final class CUDAModule: @unchecked Sendable {
 }
 
 /// Kernel parameters in launch order. Each value sits in its own 8-byte slot, little-endian, so
-/// a pointer to the slot is a pointer to the value whatever its width.
+/// a pointer to the slot is a pointer to the value whatever its width; a struct parameter takes
+/// consecutive slots laid out as the kernel's struct is.
 struct KernelArguments {
     private var slots: [UInt64] = []
+    private var starts: [Int] = []
 
     init() {}
 
     func tensor(_ tensor: Tensor?) -> KernelArguments { pointer(tensor.map { UInt64(UInt(bitPattern: $0.address)) } ?? 0) }
-    func pointer(_ address: UInt64) -> KernelArguments { var copy = self; copy.slots.append(address); return copy }
-    func int(_ value: Int) -> KernelArguments { var copy = self; copy.slots.append(UInt64(UInt32(bitPattern: Int32(value)))); return copy }
-    func int64(_ value: Int) -> KernelArguments { var copy = self; copy.slots.append(UInt64(bitPattern: Int64(value))); return copy }
-    func float(_ value: Float) -> KernelArguments { var copy = self; copy.slots.append(UInt64(value.bitPattern)); return copy }
+    func pointer(_ address: UInt64) -> KernelArguments { structure([address]) }
+    func int(_ value: Int) -> KernelArguments { structure([UInt64(UInt32(bitPattern: Int32(value)))]) }
+    func int64(_ value: Int) -> KernelArguments { structure([UInt64(bitPattern: Int64(value))]) }
+    func float(_ value: Float) -> KernelArguments { structure([UInt64(value.bitPattern)]) }
+    /// One parameter made of these 8-byte words (a struct passed by value).
+    func structure(_ words: [UInt64]) -> KernelArguments {
+        var copy = self
+        copy.starts.append(copy.slots.count)
+        copy.slots += words
+        return copy
+    }
 
     mutating func withParameterArray(_ body: (UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Void) {
+        let starts = self.starts
         slots.withUnsafeMutableBufferPointer { buffer in
-            var parameters = (0..<buffer.count).map { UnsafeMutableRawPointer(buffer.baseAddress! + $0) as UnsafeMutableRawPointer? }
+            var parameters = starts.map { UnsafeMutableRawPointer(buffer.baseAddress! + $0) as UnsafeMutableRawPointer? }
             parameters.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
         }
     }

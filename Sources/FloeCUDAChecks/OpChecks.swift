@@ -1,5 +1,6 @@
 import FloeCPU
 import FloeCUDA
+import FloeEngine
 import FloeTensor
 import Foundation
 
@@ -25,6 +26,7 @@ public struct OpChecks {
             linear(n: n, in: inF, out: outF, bias: outF % 2 == 0)
         }
         for (n, inF, outF) in [(1, 64, 96), (5, 66, 33), (40, 256, 512)] { linearF32(n: n, in: inF, out: outF) }
+        for (n, inF) in [(1, 576), (2, 4096), (5, 64)] { fusedProjections(n: n, in: inF) }
         for (n, heads, hd) in [(1, 9, 64), (7, 14, 64), (5, 8, 8), (3, 32, 128)] {
             rope(n: n, heads: heads, hd: hd, style: .halves)
             rope(n: n, heads: heads, hd: hd, style: .interleaved)
@@ -123,6 +125,32 @@ public struct OpChecks {
         let out = poisoned([n, outFeatures])
         gpu.linear(device(x, [n, inFeatures]), weight: gpu.upload(weight), bias: bias.map { gpu.upload(host($0, [outFeatures])) }, into: out)
         compare("ops", "linear n \(n) in \(inFeatures) out \(outFeatures)\(hasBias ? " +bias" : "")", gpu.readFloats(out), expected.floats, relative: 1e-5)
+    }
+
+    /// `linears` (Q/K/V in one launch) and `gatedLinear` (gate/up/SiLU) against the reference.
+    mutating func fusedProjections(n: Int, in inFeatures: Int) {
+        let shapes = [inFeatures, inFeatures / 4, inFeatures / 4]
+        let weights = shapes.map { bf16Weights([$0, inFeatures]) }
+        let biases = shapes.map { random.normals($0) }
+        let x = random.normals(n * inFeatures)
+        let xRounded = host(x.map { Float(bf16Bits: $0.bf16Bits) }, [n, inFeatures])
+        let outs = shapes.map { poisoned([n, $0]) }
+        gpu.linears(device(x, [n, inFeatures]), weights: weights.map { gpu.upload($0.0) },
+            biases: biases.enumerated().map { gpu.upload(host($1, [shapes[$0]])) }, into: outs)
+        for (index, out) in outs.enumerated() {
+            let expected = Tensor(zeros: [n, shapes[index]])
+            ReferenceOps.linear(xRounded, weight: weights[index].0, bias: host(biases[index], [shapes[index]]), into: expected)
+            compare("ops", "linears n \(n) in \(inFeatures) matrix \(index)", gpu.readFloats(out), expected.floats, relative: 1e-5)
+        }
+        let ff = 3 * inFeatures / 2
+        let (gate, _) = bf16Weights([ff, inFeatures]), (up, _) = bf16Weights([ff, inFeatures])
+        let gateExpected = Tensor(zeros: [n, ff]), upExpected = Tensor(zeros: [n, ff]), expected = Tensor(zeros: [n, ff])
+        ReferenceOps.linear(xRounded, weight: gate, bias: nil, into: gateExpected)
+        ReferenceOps.linear(xRounded, weight: up, bias: nil, into: upExpected)
+        ReferenceOps.siluMul(gate: gateExpected, up: upExpected, into: expected)
+        let out = poisoned([n, ff])
+        gpu.gatedLinear(device(x, [n, inFeatures]), gate: gpu.upload(gate), up: gpu.upload(up), scratch: gpu.allocate([n, ff], dtype: .f32), into: out)
+        compare("ops", "gatedLinear n \(n) in \(inFeatures)", gpu.readFloats(out), expected.floats, relative: 1e-5)
     }
 
     /// f32 weights (`--dtype float32`): no rounding anywhere, so the match is tight.
@@ -272,17 +300,11 @@ public struct OpChecks {
     }
 }
 
-/// SplitMix64 with Box–Muller normals: reproducible inputs for every run.
+/// Reproducible inputs for every run: the engine's seeded generator, with Box–Muller normals.
 struct CheckRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var generator: SeededGenerator
+    init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
+    mutating func next() -> UInt64 { generator.next() }
     mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
     mutating func normal() -> Float {
         let u = max(uniform(), 1e-300), v = uniform()

@@ -91,9 +91,10 @@ public final class LlamaModel: CausalLM, @unchecked Sendable {
         for (index, layer) in layers.enumerated() {
             // `normed` holds this layer's attention-norm output (made by the previous layer's
             // fused residual add), so each residual add and the norm after it are one op.
-            apply(layer.query, normed, into: q)
-            apply(layer.key, normed, into: k)
-            apply(layer.value, normed, into: v)
+            // Column-parallel, so no all-reduce: one op for the three projections.
+            backend.linears(
+                normed, weights: [layer.query.weight, layer.key.weight, layer.value.weight],
+                biases: [layer.query.bias, layer.key.bias, layer.value.bias], into: [q, k, v])
             let q3 = q.reshaped([n, localHeads, hd]), k3 = k.reshaped([n, localKVHeads, hd])
             let v3 = v.reshaped([n, localKVHeads, hd])
             backend.ropeAndStoreKV(
@@ -106,9 +107,7 @@ public final class LlamaModel: CausalLM, @unchecked Sendable {
             backend.addRMSNorm(
                 residual: hidden, delta: projected, weight: layer.mlpNorm, epsilon: config.rmsNormEpsilon, into: normed)
 
-            apply(layer.gate, normed, into: gate)
-            apply(layer.up, normed, into: up)
-            backend.siluMul(gate: gate, up: up, into: gate)
+            backend.gatedLinear(normed, gate: layer.gate.weight, up: layer.up.weight, scratch: up, into: gate)
             apply(layer.down, gate, into: projected)
             if index + 1 < layers.count {
                 backend.addRMSNorm(

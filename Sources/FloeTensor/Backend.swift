@@ -37,6 +37,13 @@ public protocol Backend: AnyObject, Sendable {
     func addRMSNorm(residual: Tensor, delta: Tensor, weight: Tensor, epsilon: Float, into out: Tensor)
     /// `out = x · weightᵀ + bias` — x `[n, in]` f32, weight `[out, in]` any dtype, bias `[out]`.
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, into out: Tensor)
+    /// Several linears of the same input, `outs[i] = x · weights[i]ᵀ + biases[i]` (Q/K/V; one
+    /// launch on GPUs). The default runs `linear` for each.
+    func linears(_ x: Tensor, weights: [Tensor], biases: [Tensor?], into outs: [Tensor])
+    /// `out = silu(x · gateᵀ) * (x · upᵀ)`: a gated MLP's first half, with `scratch` (shaped like
+    /// `out`) for the up projection when the backend needs it. The default runs two linears and
+    /// `siluMul`.
+    func gatedLinear(_ x: Tensor, gate: Tensor, up: Tensor, scratch: Tensor, into out: Tensor)
     /// Rotates `x` `[n, heads, hd]` in place by `positions[i] · inverseFrequencies[j]`
     /// (positions `[n]` i32, inverseFrequencies `[hd / 2]` f32).
     func rope(_ x: Tensor, positions: Tensor, inverseFrequencies: Tensor, style: RoPEStyle)
@@ -76,6 +83,16 @@ extension Backend {
             for index in (row * cols)..<((row + 1) * cols) where values[index] > values[best] { best = index }
             return best - row * cols
         }
+    }
+
+    public func linears(_ x: Tensor, weights: [Tensor], biases: [Tensor?], into outs: [Tensor]) {
+        for (index, weight) in weights.enumerated() { linear(x, weight: weight, bias: biases[index], into: outs[index]) }
+    }
+
+    public func gatedLinear(_ x: Tensor, gate: Tensor, up: Tensor, scratch: Tensor, into out: Tensor) {
+        linear(x, weight: gate, bias: nil, into: out)
+        linear(x, weight: up, bias: nil, into: scratch)
+        siluMul(gate: out, up: scratch, into: out)
     }
 
     public func ropeAndStoreKV(

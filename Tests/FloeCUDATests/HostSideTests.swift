@@ -31,7 +31,9 @@ import Testing
         let host = Tensor(storage: storage, shape: [2, 32], dtype: .q8_0)
         let converted = HostConversion.convert(host, to: .f32)
         let floats = converted.withUnsafeBytes { raw in (0..<64).map { raw.load(fromByteOffset: 4 * $0, as: Float.self) } }
-        #expect(floats == (0..<32).map { Float($0) * 0.5 } + (0..<32).map { Float($0 - 16) * 0.25 })
+        let first: [Float] = (0..<32).map { Float($0) * 0.5 }
+        let second: [Float] = (0..<32).map { Float($0 - 16) * 0.25 }
+        #expect(floats == first + second)
     }
 
     @Test func allocationSizesRoundToBoundedGranules() {

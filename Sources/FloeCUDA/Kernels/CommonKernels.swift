@@ -35,26 +35,21 @@ __device__ __forceinline__ float warp_max(float v) {
     return v;
 }
 
-// Sum over the whole block (blockDim.x a multiple of 32, at most 1024); every thread gets it.
-__device__ float block_sum(float v) {
+// Sum / max over the whole block (blockDim.x a multiple of 32, at most 1024); every thread gets it.
+struct SumOp { static __device__ __forceinline__ float warp(float v) { return warp_sum(v); } };
+struct MaxOp { static __device__ __forceinline__ float warp(float v) { return warp_max(v); } };
+template <class Op>
+__device__ float block_reduce(float v, float identity) {
     __shared__ float partial[32];
-    v = warp_sum(v);
+    v = Op::warp(v);
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, warps = blockDim.x >> 5;
     __syncthreads();
     if (lane == 0) partial[warp] = v;
     __syncthreads();
-    v = lane < warps ? partial[lane] : 0.f;
-    return warp_sum(v);
+    v = lane < warps ? partial[lane] : identity;
+    return Op::warp(v);
 }
-__device__ float block_max(float v) {
-    __shared__ float partial[32];
-    v = warp_max(v);
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, warps = blockDim.x >> 5;
-    __syncthreads();
-    if (lane == 0) partial[warp] = v;
-    __syncthreads();
-    v = lane < warps ? partial[lane] : -FLOE_INFINITY;
-    return warp_max(v);
-}
+__device__ float block_sum(float v) { return block_reduce<SumOp>(v, 0.f); }
+__device__ float block_max(float v) { return block_reduce<MaxOp>(v, -FLOE_INFINITY); }
 """#
 }

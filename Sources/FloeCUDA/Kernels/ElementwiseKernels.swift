@@ -16,59 +16,48 @@ extern "C" __global__ void embed_f32(const int* tokens, const float* table, floa
     for (int i = threadIdx.x; i < d; i += blockDim.x) o[i] = row[i];
 }
 
-// One block per row. `out` may alias `x`. Rows whose width is a multiple of 4 move as float4
-// (the launch then has width/4 threads), so a 4096-wide row is one load per thread.
-extern "C" __global__ void rms_norm(const float* x, const float* weight, float* out, int d, float epsilon) {
-    const float* xr = x + (size_t)blockIdx.x * d;
-    float* yr = out + (size_t)blockIdx.x * d;
+// One block per row: optionally residual += delta first (delta non-null), then
+// out = residual / rms(residual) * weight. `out` may alias the row. Rows whose width is a multiple
+// of 4 move as float4 (the launch then has width/4 threads), so a 4096-wide row is one load per
+// thread.
+__device__ void norm_row(float* row, const float* delta, const float* weight, float* out, int d, float epsilon) {
     float squares = 0.f;
     if ((d & 3) == 0) {
         for (int i = threadIdx.x * 4; i < d; i += blockDim.x * 4) {
-            const float4 v = *reinterpret_cast<const float4*>(xr + i);
+            float4 v = *reinterpret_cast<const float4*>(row + i);
+            if (delta) {
+                const float4 b = *reinterpret_cast<const float4*>(delta + i);
+                v = make_float4(v.x + b.x, v.y + b.y, v.z + b.z, v.w + b.w);
+                *reinterpret_cast<float4*>(row + i) = v;
+            }
             squares += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
         }
         const float scale = rsqrtf(block_sum(squares) / d + epsilon);
         for (int i = threadIdx.x * 4; i < d; i += blockDim.x * 4) {
-            const float4 v = *reinterpret_cast<const float4*>(xr + i);
+            const float4 v = *reinterpret_cast<const float4*>(row + i);
             const float4 g = *reinterpret_cast<const float4*>(weight + i);
-            *reinterpret_cast<float4*>(yr + i) = make_float4(v.x * scale * g.x, v.y * scale * g.y, v.z * scale * g.z, v.w * scale * g.w);
-        }
-        return;
-    }
-    for (int i = threadIdx.x; i < d; i += blockDim.x) squares += xr[i] * xr[i];
-    const float scale = rsqrtf(block_sum(squares) / d + epsilon);
-    for (int i = threadIdx.x; i < d; i += blockDim.x) yr[i] = xr[i] * scale * weight[i];
-}
-
-// residual += delta, then out = rmsnorm(residual): one pass over the row instead of three.
-extern "C" __global__ void add_rms_norm(float* residual, const float* delta, const float* weight, float* out, int d, float epsilon) {
-    float* rr = residual + (size_t)blockIdx.x * d;
-    const float* dr = delta + (size_t)blockIdx.x * d;
-    float* yr = out + (size_t)blockIdx.x * d;
-    float squares = 0.f;
-    if ((d & 3) == 0) {
-        for (int i = threadIdx.x * 4; i < d; i += blockDim.x * 4) {
-            const float4 a = *reinterpret_cast<const float4*>(rr + i);
-            const float4 b = *reinterpret_cast<const float4*>(dr + i);
-            const float4 v = make_float4(a.x + b.x, a.y + b.y, a.z + b.z, a.w + b.w);
-            *reinterpret_cast<float4*>(rr + i) = v;
-            squares += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
-        }
-        const float scale = rsqrtf(block_sum(squares) / d + epsilon);
-        for (int i = threadIdx.x * 4; i < d; i += blockDim.x * 4) {
-            const float4 v = *reinterpret_cast<const float4*>(rr + i);
-            const float4 g = *reinterpret_cast<const float4*>(weight + i);
-            *reinterpret_cast<float4*>(yr + i) = make_float4(v.x * scale * g.x, v.y * scale * g.y, v.z * scale * g.z, v.w * scale * g.w);
+            *reinterpret_cast<float4*>(out + i) = make_float4(v.x * scale * g.x, v.y * scale * g.y, v.z * scale * g.z, v.w * scale * g.w);
         }
         return;
     }
     for (int i = threadIdx.x; i < d; i += blockDim.x) {
-        const float v = rr[i] + dr[i];
-        rr[i] = v;
+        const float v = delta ? row[i] + delta[i] : row[i];
+        if (delta) row[i] = v;
         squares += v * v;
     }
     const float scale = rsqrtf(block_sum(squares) / d + epsilon);
-    for (int i = threadIdx.x; i < d; i += blockDim.x) yr[i] = rr[i] * scale * weight[i];
+    for (int i = threadIdx.x; i < d; i += blockDim.x) out[i] = row[i] * scale * weight[i];
+}
+
+// `x` is only read (delta is null), so the const is cast away for the shared row function.
+extern "C" __global__ void rms_norm(const float* x, const float* weight, float* out, int d, float epsilon) {
+    norm_row(const_cast<float*>(x) + (size_t)blockIdx.x * d, nullptr, weight, out + (size_t)blockIdx.x * d, d, epsilon);
+}
+
+// residual += delta, then out = rmsnorm(residual): one pass over the row instead of three.
+extern "C" __global__ void add_rms_norm(float* residual, const float* delta, const float* weight, float* out, int d, float epsilon) {
+    const size_t offset = (size_t)blockIdx.x * d;
+    norm_row(residual + offset, delta + offset, weight, out + offset, d, epsilon);
 }
 
 // Rotates x [n, heads, hd] in place; block per token. The angle is an f32 product (as Hugging

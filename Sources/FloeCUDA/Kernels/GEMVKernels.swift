@@ -28,6 +28,36 @@ template <class T> __device__ __forceinline__ float high_half(unsigned p) { retu
 template <> __device__ __forceinline__ float low_half<BF16>(unsigned p) { return __uint_as_float(p << 16); }
 template <> __device__ __forceinline__ float high_half<BF16>(unsigned p) { return __uint_as_float(p & 0xffff0000u); }
 
+// acc[t] += row · x[t] over 16-byte chunks of the row; ROUND rounds x on the fly (x not staged).
+template <class T, int N, bool ROUND = false>
+__device__ __forceinline__ void dot_row(const float* xs, const u16* wr, int in, int lane, float* acc) {
+#pragma unroll 8
+    for (int k = lane * 8; k < in; k += 256) {
+        const uint4 packed = __ldg(reinterpret_cast<const uint4*>(wr + k));
+        const float w0 = low_half<T>(packed.x), w1 = high_half<T>(packed.x);
+        const float w2 = low_half<T>(packed.y), w3 = high_half<T>(packed.y);
+        const float w4 = low_half<T>(packed.z), w5 = high_half<T>(packed.z);
+        const float w6 = low_half<T>(packed.w), w7 = high_half<T>(packed.w);
+#pragma unroll
+        for (int t = 0; t < N; t++) {
+            float4 a = *reinterpret_cast<const float4*>(xs + (size_t)t * in + k);
+            float4 b = *reinterpret_cast<const float4*>(xs + (size_t)t * in + k + 4);
+            if (ROUND) { a = rounded<T>(a); b = rounded<T>(b); }
+            acc[t] += w0 * a.x + w1 * a.y + w2 * a.z + w3 * a.w + w4 * b.x + w5 * b.y + w6 * b.z + w7 * b.w;
+        }
+    }
+}
+
+// Copies the N rows of x into shared memory, rounded; float4 loads unrolled so they are all in
+// flight at once (staging costs one round trip).
+template <class T, int N>
+__device__ __forceinline__ void stage_x(const float* x, float* staged, int in) {
+#pragma unroll 4
+    for (int i = threadIdx.x * 4; i < N * in; i += blockDim.x * 4)
+        *reinterpret_cast<float4*>(staged + i) = rounded<T>(*reinterpret_cast<const float4*>(x + i));
+    __syncthreads();
+}
+
 // Each block first copies x into shared memory, rounded once (when n·in floats fit; the host
 // decides and sizes the dynamic shared memory), so the inner loop is one 16-byte weight load,
 // two 16-byte shared loads and eight FMAs per lane. Blocks loop over rows with a warp stride.
@@ -38,37 +68,15 @@ __device__ void gemv_impl(const float* __restrict__ x, const u16* __restrict__ w
     const int lane = threadIdx.x & 31;
     const int warps = (gridDim.x * blockDim.x) >> 5;
     const bool shared_x = vectorized == 2;
-    if (shared_x) {
-        // float4 loads, unrolled so they are all in flight at once: staging is one round trip.
-#pragma unroll 4
-        for (int i = threadIdx.x * 4; i < N * in; i += blockDim.x * 4) {
-            const float4 v = rounded<T>(*reinterpret_cast<const float4*>(x + i));
-            *reinterpret_cast<float4*>(staged + i) = v;
-        }
-        __syncthreads();
-    }
-    const float* xs = shared_x ? staged : x;
+    if (shared_x) stage_x<T, N>(x, staged, in);
     for (int row = (blockIdx.x * blockDim.x + threadIdx.x) >> 5; row < out; row += warps) {
         const u16* wr = w + (size_t)row * in;
         float acc[N];
 #pragma unroll
         for (int t = 0; t < N; t++) acc[t] = 0.f;
         if (vectorized) {
-#pragma unroll 8
-            for (int k = lane * 8; k < in; k += 256) {
-                const uint4 packed = __ldg(reinterpret_cast<const uint4*>(wr + k));
-                const float w0 = low_half<T>(packed.x), w1 = high_half<T>(packed.x);
-                const float w2 = low_half<T>(packed.y), w3 = high_half<T>(packed.y);
-                const float w4 = low_half<T>(packed.z), w5 = high_half<T>(packed.z);
-                const float w6 = low_half<T>(packed.w), w7 = high_half<T>(packed.w);
-#pragma unroll
-                for (int t = 0; t < N; t++) {
-                    float4 a = *reinterpret_cast<const float4*>(xs + (size_t)t * in + k);
-                    float4 b = *reinterpret_cast<const float4*>(xs + (size_t)t * in + k + 4);
-                    if (!shared_x) { a = rounded<T>(a); b = rounded<T>(b); }
-                    acc[t] += w0 * a.x + w1 * a.y + w2 * a.z + w3 * a.w + w4 * b.x + w5 * b.y + w6 * b.z + w7 * b.w;
-                }
-            }
+            if (shared_x) dot_row<T, N>(staged, wr, in, lane, acc);
+            else dot_row<T, N, true>(x, wr, in, lane, acc);
         } else {
             for (int k = lane; k < in; k += 32) {
                 const float wv = T::load(wr[k]);
@@ -85,6 +93,48 @@ __device__ void gemv_impl(const float* __restrict__ x, const u16* __restrict__ w
         }
     }
 }
+
+// Up to three matrices sharing x in one launch (Q/K/V), or, `gated`, gate and up rows computed
+// by the same warp and written as silu(gate) * up. Rows of the matrices are numbered one after
+// the other; x is staged once per block. N ≤ 2 (the GEMV's range); 16-byte aligned rows only.
+struct Projections { const u16* w[3]; const float* bias[3]; float* y[3]; int rows[3]; };
+
+template <class T, int N>
+__device__ void gemv_multi_impl(const float* __restrict__ x, Projections p, int in, int gated) {
+    extern __shared__ float staged[];
+    const int lane = threadIdx.x & 31;
+    const int warps = (gridDim.x * blockDim.x) >> 5;
+    stage_x<T, N>(x, staged, in);
+    const int total = gated ? p.rows[0] : p.rows[0] + p.rows[1] + p.rows[2];
+    for (int index = (blockIdx.x * blockDim.x + threadIdx.x) >> 5; index < total; index += warps) {
+        int m = 0, row = index;
+        if (!gated) {
+            if (row >= p.rows[0]) { row -= p.rows[0]; m = 1; if (row >= p.rows[1]) { row -= p.rows[1]; m = 2; } }
+        }
+        float acc[N], up[N];
+#pragma unroll
+        for (int t = 0; t < N; t++) { acc[t] = 0.f; up[t] = 0.f; }
+        dot_row<T, N>(staged, p.w[m] + (size_t)row * in, in, lane, acc);
+        if (gated) dot_row<T, N>(staged, p.w[1] + (size_t)row * in, in, lane, up);
+#pragma unroll
+        for (int t = 0; t < N; t++) { acc[t] = warp_sum(acc[t]); if (gated) up[t] = warp_sum(up[t]); }
+        if (lane == 0) {
+            const int out = p.rows[m];
+#pragma unroll
+            for (int t = 0; t < N; t++) {
+                if (gated) {
+                    p.y[0][(size_t)t * out + row] = acc[t] / (1.f + expf(-acc[t])) * up[t];
+                } else {
+                    p.y[m][(size_t)t * out + row] = acc[t] + (p.bias[m] ? p.bias[m][row] : 0.f);
+                }
+            }
+        }
+    }
+}
+#define FLOE_GEMV_MULTI(NAME, T, N) \
+    extern "C" __global__ void NAME(const float* x, Projections p, int in, int gated) { gemv_multi_impl<T, N>(x, p, in, gated); }
+FLOE_GEMV_MULTI(gemv_multi_bf16_1, BF16, 1) FLOE_GEMV_MULTI(gemv_multi_bf16_2, BF16, 2)
+FLOE_GEMV_MULTI(gemv_multi_f16_1, F16, 1) FLOE_GEMV_MULTI(gemv_multi_f16_2, F16, 2)
 
 // f32 weights (`--dtype float32`: small models, exact checks against f32 references).
 template <int N>
