@@ -1,0 +1,535 @@
+/// A depth-limited suffix tree over many token sequences, with Arctic Inference's exact
+/// semantics (`csrc/suffix_decoding/suffix_tree.cc`, spec §5.2–5.3), so drafts match Arctic's
+/// token for token.
+///
+/// Every suffix of every sequence, cut to `maxDepth` tokens, is a path from the root; a node's
+/// `count` is the number of those suffixes that end at it or pass through it. Edges are
+/// path-compressed (a node holds `length` tokens, read from one of the sequences that contain
+/// them), and each node's children form a list sorted by decreasing count, with runs of equal
+/// counts linked as groups so a count change of ±1 moves a node in O(1). The head child is the
+/// most likely continuation, which is what `speculate` follows.
+///
+/// Storage is index-based (nodes, groups and endpoint records in arrays with free lists; the
+/// children and endpoint maps of all nodes in two flat hash tables) rather than a heap object
+/// per node: no reference counting on the hot path, and memory returns to the free lists when
+/// sequences are removed.
+public struct SuffixTree: Sendable {
+    static let none: Int32 = -1
+    static let root: Int32 = 0
+
+    struct Node {
+        /// Suffixes ending at or passing through this node.
+        var count = 0
+        /// First token of the edge (the key in the parent's children).
+        var token: Int32 = 0
+        var length: Int32 = 0
+        /// Edge tokens are `sequences[refSlot].tokens[refIndex ..< refIndex + length]`.
+        var refSlot: Int32 = 0
+        var refIndex: Int32 = -1
+        var parent: Int32 = none
+        var childCount: Int32 = 0
+        var headChild: Int32 = none, tailChild: Int32 = none
+        var previousSibling: Int32 = none, nextSibling: Int32 = none
+        /// The run of equal-count siblings this node belongs to.
+        var group: Int32 = none
+        /// Head of this node's endpoint list (suffixes that end here, one per sequence).
+        var firstEndpoint: Int32 = none
+    }
+
+    /// A run of consecutive siblings with equal counts.
+    struct Group {
+        var head: Int32
+        var previous: Int32 = none, next: Int32 = none
+        /// Nodes pointing at this group (Arctic shares groups through `shared_ptr`).
+        var members: Int32 = 0
+    }
+
+    /// "The suffix of sequence `slot` ending at `end` ends at `node`."
+    struct Endpoint {
+        var slot: Int32
+        var end: Int32
+        var node: Int32
+        var previous: Int32 = none, next: Int32 = none
+    }
+
+    struct Sequence {
+        var id: Int32
+        var tokens: [Int32] = []
+        /// Ring buffer of the nodes where this sequence's last ≤ maxDepth suffixes end.
+        var active: [Int32]
+        var activeStart = 0
+        var activeCount = 0
+    }
+
+    public let maxDepth: Int
+    var nodes: [Node] = [Node(refIndex: -1)]
+    private var freeNodes: [Int32] = []
+    var groups: [Group] = []
+    private var freeGroups: [Int32] = []
+    var endpoints: [Endpoint] = []
+    private var freeEndpoints: [Int32] = []
+    /// (parent, first token) → child.
+    var children = NodeKeyTable()
+    /// (node, sequence slot) → endpoint record.
+    private var endpointIndex = NodeKeyTable()
+    var sequences: [Sequence?] = []
+    private var freeSlots: [Int32] = []
+    private var slotsByID: [Int32: Int32] = [:]
+
+    public init(maxDepth: Int) {
+        precondition(maxDepth > 0, "a suffix tree needs a positive depth")
+        self.maxDepth = maxDepth
+    }
+
+    public var sequenceCount: Int { slotsByID.count }
+    var freeGroupCount: Int { freeGroups.count }
+    var freeEndpointCount: Int { freeEndpoints.count }
+    public func contains(sequence id: Int32) -> Bool { slotsByID[id] != nil }
+    /// Nodes in the tree, the root included.
+    public var nodeCount: Int { nodes.count - freeNodes.count }
+
+    // MARK: Appending
+
+    public mutating func extend(_ id: Int32, with tokens: some Collection<Int32>) {
+        for token in tokens { append(id, token) }
+    }
+
+    /// Appends `token` to sequence `id` (created if new): every active suffix grows by it.
+    public mutating func append(_ id: Int32, _ token: Int32) {
+        let slot = slotsByID[id] ?? makeSequence(id)
+        let root = Self.root
+        let length = Int32(sequences[Int(slot)]!.tokens.count)
+        // A new empty suffix starts at the root; the oldest stops growing at maxDepth.
+        pushActive(slot, root)
+        setEndpoint(root, slot, end: length)
+        nodes[0].count += 1
+        if sequences[Int(slot)]!.activeCount > maxDepth { popActive(slot) }
+        sequences[Int(slot)]!.tokens.append(token)
+        let newLength = length + 1
+
+        let activeCount = sequences[Int(slot)]!.activeCount
+        for position in 0..<activeCount {
+            let node = activeNode(slot, position)
+            if let child = children.value(node, token) {
+                if node != root, nodes[Int(node)].count == nodes[Int(child)].count + 1 {
+                    // Case 2: only this suffix ends at `node`; all others continue into `child`.
+                    if nodes[Int(child)].length == 1 {
+                        fuse(node, into: child, key: token, slot: slot, end: newLength)
+                        setActiveNode(slot, position, child)
+                    } else {
+                        // Grow `node` by one token taken from the front of `child`.
+                        nodes[Int(node)].length += 1
+                        setEndpoint(node, slot, end: newLength)
+                        nodes[Int(node)].refSlot = slot
+                        nodes[Int(node)].refIndex = newLength - nodes[Int(node)].length
+                        nodes[Int(child)].length -= 1
+                        nodes[Int(child)].refIndex += 1
+                        let newFirst = firstToken(of: child)
+                        nodes[Int(child)].token = newFirst
+                        if newFirst != token {
+                            children.remove(node, token)
+                            children.set(node, newFirst, to: child)
+                        }
+                    }
+                } else if nodes[Int(child)].length == 1 {
+                    // Case 3a: step into the child.
+                    eraseEndpoint(node, slot)
+                    setEndpoint(child, slot, end: newLength)
+                    incrementCount(child)
+                    setActiveNode(slot, position, child)
+                } else {
+                    // Case 3b: split the child after its first token.
+                    let split = splitChild(child, of: node, token: token, slot: slot, end: newLength)
+                    setActiveNode(slot, position, split)
+                }
+            } else if node != root, nodes[Int(node)].count == 1 {
+                // Case 1a: `node` is this suffix's own leaf; lengthen it.
+                nodes[Int(node)].length += 1
+                setEndpoint(node, slot, end: newLength)
+            } else {
+                // Case 1b: a new leaf.
+                let leaf = allocateNode(Node(count: 1, token: token, length: 1, refSlot: slot, refIndex: newLength - 1, parent: node))
+                setEndpoint(leaf, slot, end: newLength)
+                children.set(node, token, to: leaf)
+                eraseEndpoint(node, slot)
+                nodes[Int(node)].childCount += 1
+                if nodes[Int(node)].childCount == 1 {
+                    nodes[Int(node)].headChild = leaf
+                    nodes[Int(node)].tailChild = leaf
+                    setGroup(leaf, makeGroup(head: leaf))
+                } else {
+                    insertIntoSiblings(leaf, after: nodes[Int(node)].tailChild)
+                }
+                setActiveNode(slot, position, leaf)
+            }
+        }
+    }
+
+    /// Case 2a: `node` (which only this suffix ends at) and its single child of length 1 become
+    /// one node, the child, which takes `node`'s place.
+    private mutating func fuse(_ node: Int32, into child: Int32, key: Int32, slot: Int32, end: Int32) {
+        let parent = nodes[Int(node)].parent
+        let token = nodes[Int(node)].token
+        nodes[Int(child)].count += 1
+        nodes[Int(child)].token = token
+        nodes[Int(child)].length = nodes[Int(node)].length + 1
+        nodes[Int(child)].refSlot = slot
+        nodes[Int(child)].refIndex = end - nodes[Int(child)].length
+        setEndpoint(child, slot, end: end)
+        nodes[Int(child)].parent = parent
+        replaceInSiblings(node, with: child)
+        children.remove(node, key)
+        children.set(parent, token, to: child)
+        nodes[Int(node)].childCount = 0
+        freeNode(node)
+    }
+
+    /// Case 3b: inserts a one-token node between `node` and `child`; returns it.
+    private mutating func splitChild(_ child: Int32, of node: Int32, token: Int32, slot: Int32, end: Int32) -> Int32 {
+        let split = allocateNode(Node(
+            count: nodes[Int(child)].count, token: token, length: 1, refSlot: slot, refIndex: end - 1, parent: node))
+        replaceInSiblings(child, with: split)
+        children.set(node, token, to: split)
+        nodes[Int(child)].length -= 1
+        nodes[Int(child)].refIndex += 1
+        let childFirst = firstToken(of: child)
+        nodes[Int(child)].token = childFirst
+        children.set(split, childFirst, to: child)
+        nodes[Int(child)].parent = split
+        nodes[Int(split)].childCount = 1
+        eraseEndpoint(node, slot)
+        setEndpoint(split, slot, end: end)
+        nodes[Int(split)].headChild = child
+        nodes[Int(split)].tailChild = child
+        setGroup(child, makeGroup(head: child))
+        incrementCount(split)
+        return split
+    }
+
+    // MARK: Removing
+
+    /// Removes sequence `id` and every suffix of it; nodes only it used are freed.
+    public mutating func remove(_ id: Int32) {
+        guard let slot = slotsByID[id] else { return }
+        let tokens = sequences[Int(slot)]!.tokens
+        let count = Int32(tokens.count)
+        var path: [Int32] = []
+        for start in 0..<count {
+            var node = Self.root
+            nodes[0].count -= 1
+            var index = start
+            path.removeAll(keepingCapacity: true)
+            while index < count {
+                let token = tokens[Int(index)]
+                guard let child = children.value(node, token) else { break }
+                if nodes[Int(child)].count > 1 {
+                    decrementCount(child)
+                } else {
+                    removeFromSiblings(child)
+                    children.remove(node, token)
+                    nodes[Int(node)].childCount -= 1
+                    freeSubtree(child)
+                    break
+                }
+                eraseEndpoint(child, slot)
+                index += nodes[Int(child)].length
+                node = child
+                path.append(node)
+            }
+            // The last node may now have the same count as its only child: merge them.
+            if node != Self.root, nodes[Int(node)].childCount == 1 {
+                let child = nodes[Int(node)].headChild
+                if nodes[Int(node)].count == nodes[Int(child)].count {
+                    let parent = nodes[Int(node)].parent
+                    let token = nodes[Int(node)].token
+                    children.remove(node, nodes[Int(child)].token)
+                    nodes[Int(child)].token = token
+                    nodes[Int(child)].length += nodes[Int(node)].length
+                    nodes[Int(child)].refIndex -= nodes[Int(node)].length
+                    nodes[Int(child)].parent = parent
+                    replaceInSiblings(node, with: child)
+                    children.set(parent, token, to: child)
+                    nodes[Int(node)].childCount = 0
+                    freeNode(node)
+                    path[path.count - 1] = child
+                    node = child
+                }
+            }
+            // Nodes on the path that read their tokens from this sequence must read them from a
+            // surviving one: any endpoint under an arbitrary leaf below holds the same tokens.
+            var leaf = node
+            var distance: Int32 = 0
+            while nodes[Int(leaf)].childCount > 0 {
+                leaf = nodes[Int(leaf)].headChild
+                distance += nodes[Int(leaf)].length
+            }
+            let first = nodes[Int(leaf)].firstEndpoint
+            if first == Self.none || endpointIndex.value(leaf, slot) != nil { continue }
+            let reference = endpoints[Int(first)]
+            var refIndex = reference.end - distance
+            while let last = path.popLast() {
+                refIndex -= nodes[Int(last)].length
+                if nodes[Int(last)].refSlot == slot {
+                    nodes[Int(last)].refSlot = reference.slot
+                    nodes[Int(last)].refIndex = refIndex
+                }
+            }
+        }
+        // Drop the sequence's remaining endpoints (at the root there are none between appends).
+        sequences[Int(slot)] = nil
+        slotsByID[id] = nil
+        freeSlots.append(slot)
+    }
+
+    private mutating func freeSubtree(_ top: Int32) {
+        var stack: [Int32] = [top]
+        while let node = stack.popLast() {
+            var child = nodes[Int(node)].headChild
+            while child != Self.none {
+                stack.append(child)
+                children.remove(node, nodes[Int(child)].token)
+                child = nodes[Int(child)].nextSibling
+            }
+            freeNode(node)
+        }
+    }
+
+    // MARK: Speculating
+
+    /// The best draft continuing `context` (Arctic's `speculate`): for every suffix of the
+    /// context shorter than the whole that occurs in the tree, a draft of at most
+    /// `min(maxSpecTokens, ⌊matchLength · maxSpecFactor + maxSpecOffset⌋)` tokens; the one with
+    /// the highest score wins, ties going to the longer match.
+    public func speculate(
+        _ context: some RandomAccessCollection<Int32>, maxSpecTokens: Int, maxSpecFactor: Float, maxSpecOffset: Float,
+        minTokenProbability: Float, usesTreeSpeculation: Bool = false
+    ) -> SuffixDraft {
+        var best = SuffixDraft()
+        let tokens = Array(context)
+        guard tokens.count > 1 else { return best }
+        for matchLength in 1..<tokens.count {
+            guard let (node, index) = match(tokens[(tokens.count - matchLength)...]) else { break }
+            let limit = Double(Float(matchLength) * maxSpecFactor + maxSpecOffset) + 1e-6
+            let maxTokens = max(min(maxSpecTokens, Int(limit)), 0)
+            var draft = usesTreeSpeculation
+                ? speculateTree(from: node, index: index, maxTokens: maxTokens, minTokenProbability: minTokenProbability)
+                : speculatePath(from: node, index: index, maxTokens: maxTokens, minTokenProbability: minTokenProbability)
+            if draft.score >= best.score {
+                draft.matchLength = matchLength
+                best = draft
+            }
+        }
+        return best
+    }
+
+    /// Where `pattern` ends in the tree: a node and how many of its edge tokens it covers.
+    private func match(_ pattern: ArraySlice<Int32>) -> (Int32, Int32)? {
+        var node = Self.root
+        var index: Int32 = 0
+        var tokens: [Int32] = []
+        var base = 0
+        for token in pattern {
+            if index >= nodes[Int(node)].length {
+                guard let child = children.value(node, token) else { return nil }
+                node = child
+                tokens = sequences[Int(nodes[Int(node)].refSlot)]!.tokens
+                base = Int(nodes[Int(node)].refIndex)
+                index = 0
+            }
+            if tokens[base + Int(index)] != token { return nil }
+            index += 1
+        }
+        return (node, index)
+    }
+
+    /// Follows the most frequent child: a chain of tokens.
+    private func speculatePath(from start: Int32, index start_: Int32, maxTokens: Int, minTokenProbability: Float) -> SuffixDraft {
+        var draft = SuffixDraft()
+        var node = start, index = start_
+        var probability: Float = 1
+        var tokens = sequences[Int(nodes[Int(node)].refSlot)]!.tokens
+        var base = Int(nodes[Int(node)].refIndex)
+        while draft.tokenIDs.count < maxTokens, probability >= minTokenProbability {
+            if index < nodes[Int(node)].length {
+                draft.parents.append(Int32(draft.tokenIDs.count) - 1)
+                draft.tokenIDs.append(tokens[base + Int(index)])
+                draft.probabilities.append(probability)
+                draft.score += probability
+                index += 1
+            } else {
+                let child = nodes[Int(node)].headChild
+                if child == Self.none { break }
+                probability *= Float(nodes[Int(child)].count) / Float(nodes[Int(node)].count)
+                node = child
+                tokens = sequences[Int(nodes[Int(node)].refSlot)]!.tokens
+                base = Int(nodes[Int(node)].refIndex)
+                index = 0
+            }
+        }
+        return draft
+    }
+
+    /// Best-first expansion of the likeliest continuations: a token tree.
+    private func speculateTree(from start: Int32, index: Int32, maxTokens: Int, minTokenProbability: Float) -> SuffixDraft {
+        var draft = SuffixDraft()
+        var heap = MaxHeap()
+        heap.push(.init(probability: 1, node: start, index: index, parent: -1))
+        while draft.tokenIDs.count < maxTokens, let item = heap.pop() {
+            let node = nodes[Int(item.node)]
+            if item.index < node.length {
+                draft.tokenIDs.append(sequences[Int(node.refSlot)]!.tokens[Int(node.refIndex + item.index)])
+                draft.parents.append(item.parent)
+                draft.probabilities.append(item.probability)
+                draft.score += item.probability
+                heap.push(.init(probability: item.probability, node: item.node, index: item.index + 1, parent: Int32(draft.tokenIDs.count - 1)))
+            } else {
+                var child = node.headChild
+                while child != Self.none {
+                    let probability = item.probability * Float(nodes[Int(child)].count) / Float(node.count)
+                    if probability < minTokenProbability { break }
+                    heap.push(.init(probability: probability, node: child, index: 0, parent: item.parent))
+                    child = nodes[Int(child)].nextSibling
+                }
+            }
+        }
+        return draft
+    }
+
+    // MARK: Sequences and active nodes
+
+    private mutating func makeSequence(_ id: Int32) -> Int32 {
+        let sequence = Sequence(id: id, active: Array(repeating: Self.none, count: maxDepth + 1))
+        let slot: Int32
+        if let reused = freeSlots.popLast() {
+            slot = reused
+            sequences[Int(slot)] = sequence
+        } else {
+            slot = Int32(sequences.count)
+            sequences.append(sequence)
+        }
+        slotsByID[id] = slot
+        return slot
+    }
+
+    @inline(__always) private func activeNode(_ slot: Int32, _ position: Int) -> Int32 {
+        let sequence = sequences[Int(slot)]!
+        return sequence.active[(sequence.activeStart + position) % sequence.active.count]
+    }
+
+    @inline(__always) private mutating func setActiveNode(_ slot: Int32, _ position: Int, _ node: Int32) {
+        let capacity = maxDepth + 1
+        let start = sequences[Int(slot)]!.activeStart
+        sequences[Int(slot)]!.active[(start + position) % capacity] = node
+    }
+
+    private mutating func pushActive(_ slot: Int32, _ node: Int32) {
+        let position = sequences[Int(slot)]!.activeCount
+        sequences[Int(slot)]!.activeCount += 1
+        setActiveNode(slot, position, node)
+    }
+
+    private mutating func popActive(_ slot: Int32) {
+        sequences[Int(slot)]!.activeStart = (sequences[Int(slot)]!.activeStart + 1) % (maxDepth + 1)
+        sequences[Int(slot)]!.activeCount -= 1
+    }
+
+    @inline(__always) private func firstToken(of node: Int32) -> Int32 {
+        sequences[Int(nodes[Int(node)].refSlot)]!.tokens[Int(nodes[Int(node)].refIndex)]
+    }
+
+    // MARK: Storage
+
+    private mutating func allocateNode(_ node: Node) -> Int32 {
+        if let index = freeNodes.popLast() {
+            nodes[Int(index)] = node
+            return index
+        }
+        nodes.append(node)
+        return Int32(nodes.count - 1)
+    }
+
+    /// Frees a node's endpoints, its group reference and the node (not its children's keys).
+    private mutating func freeNode(_ node: Int32) {
+        var record = nodes[Int(node)].firstEndpoint
+        while record != Self.none {
+            let next = endpoints[Int(record)].next
+            endpointIndex.remove(node, endpoints[Int(record)].slot)
+            freeEndpoints.append(record)
+            record = next
+        }
+        setGroup(node, Self.none)
+        nodes[Int(node)] = Node(count: 0, refIndex: -1)
+        freeNodes.append(node)
+    }
+
+    mutating func makeGroup(head: Int32) -> Int32 {
+        let group = Group(head: head)
+        if let index = freeGroups.popLast() {
+            groups[Int(index)] = group
+            return index
+        }
+        groups.append(group)
+        return Int32(groups.count - 1)
+    }
+
+    /// Points `node` at `group`, releasing its previous group (freed when no node is left in it).
+    @inline(__always) mutating func setGroup(_ node: Int32, _ group: Int32) {
+        let old = nodes[Int(node)].group
+        if group != Self.none { groups[Int(group)].members += 1 }
+        nodes[Int(node)].group = group
+        if old != Self.none {
+            groups[Int(old)].members -= 1
+            if groups[Int(old)].members == 0 { freeGroups.append(old) }
+        }
+    }
+
+    private mutating func setEndpoint(_ node: Int32, _ slot: Int32, end: Int32) {
+        if let record = endpointIndex.value(node, slot) {
+            endpoints[Int(record)].end = end
+            return
+        }
+        let head = nodes[Int(node)].firstEndpoint
+        let endpoint = Endpoint(slot: slot, end: end, node: node, previous: Self.none, next: head)
+        let record: Int32
+        if let reused = freeEndpoints.popLast() {
+            record = reused
+            endpoints[Int(record)] = endpoint
+        } else {
+            record = Int32(endpoints.count)
+            endpoints.append(endpoint)
+        }
+        if head != Self.none { endpoints[Int(head)].previous = record }
+        nodes[Int(node)].firstEndpoint = record
+        endpointIndex.set(node, slot, to: record)
+    }
+
+    private mutating func eraseEndpoint(_ node: Int32, _ slot: Int32) {
+        guard let record = endpointIndex.value(node, slot) else { return }
+        endpointIndex.remove(node, slot)
+        let endpoint = endpoints[Int(record)]
+        if endpoint.previous != Self.none {
+            endpoints[Int(endpoint.previous)].next = endpoint.next
+        } else {
+            nodes[Int(node)].firstEndpoint = endpoint.next
+        }
+        if endpoint.next != Self.none { endpoints[Int(endpoint.next)].previous = endpoint.previous }
+        freeEndpoints.append(record)
+    }
+
+    func endpointEnd(_ node: Int32, slot: Int32) -> Int32? {
+        endpointIndex.value(node, slot).map { endpoints[Int($0)].end }
+    }
+
+    func slot(of id: Int32) -> Int32? { slotsByID[id] }
+
+    /// Bytes held by the tree's storage (capacity, not just what is in use).
+    public var estimatedMemoryBytes: Int {
+        var total = nodes.capacity * MemoryLayout<Node>.stride + groups.capacity * MemoryLayout<Group>.stride
+        total += endpoints.capacity * MemoryLayout<Endpoint>.stride
+        total += children.memoryBytes + endpointIndex.memoryBytes
+        total += (freeNodes.capacity + freeGroups.capacity + freeEndpoints.capacity + freeSlots.capacity) * 4
+        for case let sequence? in sequences { total += sequence.tokens.capacity * 4 + sequence.active.capacity * 4 }
+        total += sequences.capacity * MemoryLayout<Sequence?>.stride + slotsByID.capacity * 16
+        return total
+    }
+}
