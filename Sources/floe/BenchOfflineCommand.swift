@@ -1,6 +1,7 @@
 import ArgumentParser
 import FloeBench
 import FloeCPU
+import FloeEngine
 import FloeRunner
 import Foundation
 
@@ -22,12 +23,19 @@ struct BenchOfflineCommand: AsyncParsableCommand {
     @Option(help: "Also write the results as JSON to this file.") var json: String?
     @Option(name: .customLong("prompts-out"), help: "Write the prompts' token ids as JSON, for driving a peer with the same requests.")
     var promptsOut: String?
+    @Option(name: .customLong("speculative-config"), help: #"Speculative decoding as JSON, e.g. '{"method": "suffix"}'."#)
+    var speculativeConfig: String?
 
     func run() async throws {
+        let speculative: SpeculativeConfig?
+        do { speculative = try speculativeConfig.map { try SpeculativeConfig(json: $0) } } catch {
+            throw ValidationError("--speculative-config: \(error)")
+        }
         let llm = try LLM(
             model: modelOptions.model, backend: CPUBackend(threads: modelOptions.resolvedThreads),
             options: EngineOptions(
-                kvCacheBytes: try KVCacheBudget(parsing: kvCacheMemory).resolvedBytes(), maxModelLen: inputLength + outputLength))
+                kvCacheBytes: try KVCacheBudget(parsing: kvCacheMemory).resolvedBytes(), maxModelLen: inputLength + outputLength,
+                speculative: speculative))
         let prompts = OfflineThroughput.randomPrompts(
             count: prompts, length: inputLength, vocabulary: llm.loaded.model.vocabularySize)
         if let promptsOut { try JSONEncoder().encode(prompts).write(to: URL(fileURLWithPath: promptsOut)) }
@@ -39,6 +47,7 @@ struct BenchOfflineCommand: AsyncParsableCommand {
             result.batchedOutputTokensPerSecond, result.sequentialOutputTokensPerSecond,
             result.batchedOutputTokensPerSecond / result.sequentialOutputTokensPerSecond,
             Double(result.peakResidentBytes) / 1e6))
+        if speculative != nil { print(SpeculativeReport(llm.stats.speculative)) }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
