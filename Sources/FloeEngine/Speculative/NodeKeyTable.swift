@@ -10,6 +10,8 @@ struct NodeKeyTable {
     private var keys: [UInt64]
     private var values: [Int32]
     private var mask: Int
+    /// 64 - log2(capacity): the hash keeps the top bits of the product.
+    private var shift: UInt64
     private(set) var count = 0
 
     init(capacity: Int = 16) {
@@ -18,6 +20,7 @@ struct NodeKeyTable {
         keys = Array(repeating: Self.empty, count: size)
         values = Array(repeating: 0, count: size)
         mask = size - 1
+        shift = UInt64(64 - size.trailingZeroBitCount)
     }
 
     @inline(__always) static func key(_ high: Int32, _ low: Int32) -> UInt64 {
@@ -25,8 +28,8 @@ struct NodeKeyTable {
     }
 
     @inline(__always) private func slot(of key: UInt64) -> Int {
-        // Fibonacci hashing: the multiply spreads both halves over the high bits.
-        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+        // Fibonacci hashing on a mixed key: the top bits of the product depend on every key bit.
+        Int(truncatingIfNeeded: ((key ^ (key >> 29)) &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
     func value(_ high: Int32, _ low: Int32) -> Int32? {
@@ -94,6 +97,7 @@ struct NodeKeyTable {
         keys = Array(repeating: Self.empty, count: size)
         values = Array(repeating: 0, count: size)
         mask = size - 1
+        shift = UInt64(64 - size.trailingZeroBitCount)
         count = 0
         for (key, value) in zip(oldKeys, oldValues) where key != Self.empty {
             var index = slot(of: key)

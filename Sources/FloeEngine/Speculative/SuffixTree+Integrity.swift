@@ -15,7 +15,7 @@ extension SuffixTree {
         var visits = [Int](repeating: 0, count: nodes.count)
         for (slotIndex, sequence) in sequences.enumerated() {
             guard let sequence else { continue }
-            let slot = Int32(slotIndex), tokens = sequence.tokens
+            let slot = Int32(slotIndex), tokens = self.tokens[slotIndex]
             for start in tokens.indices {
                 var index = start
                 var node = Self.root
@@ -29,12 +29,12 @@ extension SuffixTree {
                     let edge = nodes[Int(node)]
                     if index + Int(edge.length) > tokens.count { return "sequence \(sequence.id) ends inside node \(node)" }
                     for offset in 0..<Int(edge.length)
-                    where tokens[index + offset] != sequences[Int(edge.refSlot)]!.tokens[Int(edge.refIndex) + offset] {
+                    where tokens[index + offset] != self.tokens[Int(edge.refSlot)][Int(edge.refIndex) + offset] {
                         return "node \(node): reference tokens differ from sequence \(sequence.id)"
                     }
                     index += Int(edge.length)
                 }
-                if endpointEnd(node, slot: slot) == nil { return "sequence \(sequence.id): no endpoint for suffix at \(start)" }
+                if !hasEndpoint(node, slot: slot) { return "sequence \(sequence.id): no endpoint for suffix at \(start)" }
             }
         }
         for node in reachable where nodes[Int(node)].count != visits[Int(node)] {
@@ -85,19 +85,21 @@ extension SuffixTree {
             return nil
         }
         if node.length <= 0 || node.count <= 0 { return "empty edge or count" }
-        guard Int(node.refSlot) < sequences.count, let reference = sequences[Int(node.refSlot)] else {
+        guard Int(node.refSlot) < sequences.count, sequences[Int(node.refSlot)] != nil else {
             return "references a removed sequence"
         }
-        if node.refIndex < 0 || Int(node.refIndex + node.length) > reference.tokens.count { return "reference out of range" }
-        if reference.tokens[Int(node.refIndex)] != node.token { return "token differs from its reference" }
+        let reference = tokens[Int(node.refSlot)]
+        if node.refIndex < 0 || Int(node.refIndex + node.length) > reference.count { return "reference out of range" }
+        if reference[Int(node.refIndex)] != node.token { return "token differs from its reference" }
         var record = node.firstEndpoint
         while record != Self.none {
             let endpoint = endpoints[Int(record)]
             if endpoint.node != index { return "endpoint record \(record) belongs to node \(endpoint.node)" }
-            guard Int(endpoint.slot) < sequences.count, let sequence = sequences[Int(endpoint.slot)] else {
+            guard Int(endpoint.slot) < sequences.count, sequences[Int(endpoint.slot)] != nil else {
                 return "endpoint of a removed sequence"
             }
-            if endpoint.end <= 0 || Int(endpoint.end) > sequence.tokens.count { return "endpoint out of range" }
+            let sequenceTokens = tokens[Int(endpoint.slot)]
+            if endpoint.end <= 0 || Int(endpoint.end) > sequenceTokens.count { return "endpoint out of range" }
             // The suffix ending there spells the path from the root.
             var walker = index
             var end = Int(endpoint.end)
@@ -106,7 +108,7 @@ extension SuffixTree {
                 if Int(edge.length) > end { return "endpoint suffix shorter than its path" }
                 end -= Int(edge.length)
                 for offset in 0..<Int(edge.length)
-                where sequence.tokens[end + offset] != sequences[Int(edge.refSlot)]!.tokens[Int(edge.refIndex) + offset] {
+                where sequenceTokens[end + offset] != self.tokens[Int(edge.refSlot)][Int(edge.refIndex) + offset] {
                     return "endpoint suffix differs from its path"
                 }
                 walker = edge.parent

@@ -23,7 +23,7 @@ public struct SuffixTree: Sendable {
         /// First token of the edge (the key in the parent's children).
         var token: Int32 = 0
         var length: Int32 = 0
-        /// Edge tokens are `sequences[refSlot].tokens[refIndex ..< refIndex + length]`.
+        /// Edge tokens are `tokens[refSlot][refIndex ..< refIndex + length]`.
         var refSlot: Int32 = 0
         var refIndex: Int32 = -1
         var parent: Int32 = none
@@ -45,20 +45,33 @@ public struct SuffixTree: Sendable {
     }
 
     /// "The suffix of sequence `slot` ending at `end` ends at `node`."
+    ///
+    /// Records of a sequence's still-growing suffixes are held by its ring of active nodes and
+    /// move along with them, with no map lookup; a suffix that stops growing (or whose sequence
+    /// is being removed) is committed to `endpointIndex`, keyed (node, sequence). Arctic keeps
+    /// one entry per (node, sequence), so a committed record meeting an existing one merges
+    /// into it, as Arctic's map assignment does.
     struct Endpoint {
         var slot: Int32
         var end: Int32
         var node: Int32
         var previous: Int32 = none, next: Int32 = none
+        var isIndexed = false
     }
 
     struct Sequence {
         var id: Int32
-        var tokens: [Int32] = []
         /// Ring buffer of the nodes where this sequence's last ≤ maxDepth suffixes end.
         var active: [Int32]
+        /// The endpoint record of each active suffix, parallel to `active`.
+        var activeRecords: [Int32]
         var activeStart = 0
         var activeCount = 0
+
+        @inline(__always) func activeIndex(_ position: Int) -> Int {
+            let index = activeStart + position
+            return index < active.count ? index : index - active.count
+        }
     }
 
     public let maxDepth: Int
@@ -73,6 +86,8 @@ public struct SuffixTree: Sendable {
     /// (node, sequence slot) → endpoint record.
     private var endpointIndex = NodeKeyTable()
     var sequences: [Sequence?] = []
+    /// Token arrays by sequence slot (apart from `sequences`, so hot reads copy nothing).
+    var tokens: [[Int32]] = []
     private var freeSlots: [Int32] = []
     private var slotsByID: [Int32: Int32] = [:]
 
@@ -98,28 +113,40 @@ public struct SuffixTree: Sendable {
     public mutating func append(_ id: Int32, _ token: Int32) {
         let slot = slotsByID[id] ?? makeSequence(id)
         let root = Self.root
-        let length = Int32(sequences[Int(slot)]!.tokens.count)
+        // The ring is moved out for the duration, so its updates happen in place.
+        var sequence = sequences[Int(slot)]!
+        sequences[Int(slot)] = nil
+        defer { sequences[Int(slot)] = sequence }
+        let length = Int32(tokens[Int(slot)].count)
         // A new empty suffix starts at the root; the oldest stops growing at maxDepth.
-        pushActive(slot, root)
-        setEndpoint(root, slot, end: length)
+        let pushed = sequence.activeIndex(sequence.activeCount)
+        sequence.active[pushed] = root
+        sequence.activeRecords[pushed] = makeEndpoint(slot: slot, end: length, node: root)
+        sequence.activeCount += 1
         nodes[0].count += 1
-        if sequences[Int(slot)]!.activeCount > maxDepth { popActive(slot) }
-        sequences[Int(slot)]!.tokens.append(token)
+        if sequence.activeCount > maxDepth {
+            commitEndpoint(sequence.activeRecords[sequence.activeStart])
+            sequence.activeStart = sequence.activeIndex(1)
+            sequence.activeCount -= 1
+        }
+        tokens[Int(slot)].append(token)
         let newLength = length + 1
 
-        let activeCount = sequences[Int(slot)]!.activeCount
-        for position in 0..<activeCount {
-            let node = activeNode(slot, position)
+        for position in 0..<sequence.activeCount {
+            let activeIndex = sequence.activeIndex(position)
+            let node = sequence.active[activeIndex]
+            let record = sequence.activeRecords[activeIndex]
             if let child = children.value(node, token) {
                 if node != root, nodes[Int(node)].count == nodes[Int(child)].count + 1 {
                     // Case 2: only this suffix ends at `node`; all others continue into `child`.
                     if nodes[Int(child)].length == 1 {
+                        moveEndpoint(record, to: child, end: newLength)
                         fuse(node, into: child, key: token, slot: slot, end: newLength)
-                        setActiveNode(slot, position, child)
+                        sequence.active[activeIndex] = child
                     } else {
                         // Grow `node` by one token taken from the front of `child`.
                         nodes[Int(node)].length += 1
-                        setEndpoint(node, slot, end: newLength)
+                        endpoints[Int(record)].end = newLength
                         nodes[Int(node)].refSlot = slot
                         nodes[Int(node)].refIndex = newLength - nodes[Int(node)].length
                         nodes[Int(child)].length -= 1
@@ -133,25 +160,23 @@ public struct SuffixTree: Sendable {
                     }
                 } else if nodes[Int(child)].length == 1 {
                     // Case 3a: step into the child.
-                    eraseEndpoint(node, slot)
-                    setEndpoint(child, slot, end: newLength)
+                    moveEndpoint(record, to: child, end: newLength)
                     incrementCount(child)
-                    setActiveNode(slot, position, child)
+                    sequence.active[activeIndex] = child
                 } else {
                     // Case 3b: split the child after its first token.
-                    let split = splitChild(child, of: node, token: token, slot: slot, end: newLength)
-                    setActiveNode(slot, position, split)
+                    let split = splitChild(child, of: node, token: token, slot: slot, end: newLength, record: record)
+                    sequence.active[activeIndex] = split
                 }
             } else if node != root, nodes[Int(node)].count == 1 {
                 // Case 1a: `node` is this suffix's own leaf; lengthen it.
                 nodes[Int(node)].length += 1
-                setEndpoint(node, slot, end: newLength)
+                endpoints[Int(record)].end = newLength
             } else {
                 // Case 1b: a new leaf.
                 let leaf = allocateNode(Node(count: 1, token: token, length: 1, refSlot: slot, refIndex: newLength - 1, parent: node))
-                setEndpoint(leaf, slot, end: newLength)
+                moveEndpoint(record, to: leaf, end: newLength)
                 children.set(node, token, to: leaf)
-                eraseEndpoint(node, slot)
                 nodes[Int(node)].childCount += 1
                 if nodes[Int(node)].childCount == 1 {
                     nodes[Int(node)].headChild = leaf
@@ -160,7 +185,7 @@ public struct SuffixTree: Sendable {
                 } else {
                     insertIntoSiblings(leaf, after: nodes[Int(node)].tailChild)
                 }
-                setActiveNode(slot, position, leaf)
+                sequence.active[activeIndex] = leaf
             }
         }
     }
@@ -175,7 +200,6 @@ public struct SuffixTree: Sendable {
         nodes[Int(child)].length = nodes[Int(node)].length + 1
         nodes[Int(child)].refSlot = slot
         nodes[Int(child)].refIndex = end - nodes[Int(child)].length
-        setEndpoint(child, slot, end: end)
         nodes[Int(child)].parent = parent
         replaceInSiblings(node, with: child)
         children.remove(node, key)
@@ -185,7 +209,7 @@ public struct SuffixTree: Sendable {
     }
 
     /// Case 3b: inserts a one-token node between `node` and `child`; returns it.
-    private mutating func splitChild(_ child: Int32, of node: Int32, token: Int32, slot: Int32, end: Int32) -> Int32 {
+    private mutating func splitChild(_ child: Int32, of node: Int32, token: Int32, slot: Int32, end: Int32, record: Int32) -> Int32 {
         let split = allocateNode(Node(
             count: nodes[Int(child)].count, token: token, length: 1, refSlot: slot, refIndex: end - 1, parent: node))
         replaceInSiblings(child, with: split)
@@ -197,8 +221,7 @@ public struct SuffixTree: Sendable {
         children.set(split, childFirst, to: child)
         nodes[Int(child)].parent = split
         nodes[Int(split)].childCount = 1
-        eraseEndpoint(node, slot)
-        setEndpoint(split, slot, end: end)
+        moveEndpoint(record, to: split, end: end)
         nodes[Int(split)].headChild = child
         nodes[Int(split)].tailChild = child
         setGroup(child, makeGroup(head: child))
@@ -211,7 +234,13 @@ public struct SuffixTree: Sendable {
     /// Removes sequence `id` and every suffix of it; nodes only it used are freed.
     public mutating func remove(_ id: Int32) {
         guard let slot = slotsByID[id] else { return }
-        let tokens = sequences[Int(slot)]!.tokens
+        // Every endpoint of the sequence goes into the index, where the walks below find them.
+        if var sequence = sequences[Int(slot)] {
+            for position in 0..<sequence.activeCount { commitEndpoint(sequence.activeRecords[sequence.activeIndex(position)]) }
+            sequence.activeCount = 0
+            sequences[Int(slot)] = sequence
+        }
+        let tokens = self.tokens[Int(slot)]
         let count = Int32(tokens.count)
         var path: [Int32] = []
         for start in 0..<count {
@@ -277,6 +306,7 @@ public struct SuffixTree: Sendable {
         }
         // Drop the sequence's remaining endpoints (at the root there are none between appends).
         sequences[Int(slot)] = nil
+        self.tokens[Int(slot)] = []
         slotsByID[id] = nil
         freeSlots.append(slot)
     }
@@ -332,7 +362,7 @@ public struct SuffixTree: Sendable {
             if index >= nodes[Int(node)].length {
                 guard let child = children.value(node, token) else { return nil }
                 node = child
-                tokens = sequences[Int(nodes[Int(node)].refSlot)]!.tokens
+                tokens = self.tokens[Int(nodes[Int(node)].refSlot)]
                 base = Int(nodes[Int(node)].refIndex)
                 index = 0
             }
@@ -347,7 +377,7 @@ public struct SuffixTree: Sendable {
         var draft = SuffixDraft()
         var node = start, index = start_
         var probability: Float = 1
-        var tokens = sequences[Int(nodes[Int(node)].refSlot)]!.tokens
+        var tokens = self.tokens[Int(nodes[Int(node)].refSlot)]
         var base = Int(nodes[Int(node)].refIndex)
         while draft.tokenIDs.count < maxTokens, probability >= minTokenProbability {
             if index < nodes[Int(node)].length {
@@ -361,7 +391,7 @@ public struct SuffixTree: Sendable {
                 if child == Self.none { break }
                 probability *= Float(nodes[Int(child)].count) / Float(nodes[Int(node)].count)
                 node = child
-                tokens = sequences[Int(nodes[Int(node)].refSlot)]!.tokens
+                tokens = self.tokens[Int(nodes[Int(node)].refSlot)]
                 base = Int(nodes[Int(node)].refIndex)
                 index = 0
             }
@@ -377,7 +407,7 @@ public struct SuffixTree: Sendable {
         while draft.tokenIDs.count < maxTokens, let item = heap.pop() {
             let node = nodes[Int(item.node)]
             if item.index < node.length {
-                draft.tokenIDs.append(sequences[Int(node.refSlot)]!.tokens[Int(node.refIndex + item.index)])
+                draft.tokenIDs.append(tokens[Int(node.refSlot)][Int(node.refIndex + item.index)])
                 draft.parents.append(item.parent)
                 draft.probabilities.append(item.probability)
                 draft.score += item.probability
@@ -398,7 +428,9 @@ public struct SuffixTree: Sendable {
     // MARK: Sequences and active nodes
 
     private mutating func makeSequence(_ id: Int32) -> Int32 {
-        let sequence = Sequence(id: id, active: Array(repeating: Self.none, count: maxDepth + 1))
+        let sequence = Sequence(
+            id: id, active: Array(repeating: Self.none, count: maxDepth + 1),
+            activeRecords: Array(repeating: Self.none, count: maxDepth + 1))
         let slot: Int32
         if let reused = freeSlots.popLast() {
             slot = reused
@@ -406,35 +438,14 @@ public struct SuffixTree: Sendable {
         } else {
             slot = Int32(sequences.count)
             sequences.append(sequence)
+            tokens.append([])
         }
         slotsByID[id] = slot
         return slot
     }
 
-    @inline(__always) private func activeNode(_ slot: Int32, _ position: Int) -> Int32 {
-        let sequence = sequences[Int(slot)]!
-        return sequence.active[(sequence.activeStart + position) % sequence.active.count]
-    }
-
-    @inline(__always) private mutating func setActiveNode(_ slot: Int32, _ position: Int, _ node: Int32) {
-        let capacity = maxDepth + 1
-        let start = sequences[Int(slot)]!.activeStart
-        sequences[Int(slot)]!.active[(start + position) % capacity] = node
-    }
-
-    private mutating func pushActive(_ slot: Int32, _ node: Int32) {
-        let position = sequences[Int(slot)]!.activeCount
-        sequences[Int(slot)]!.activeCount += 1
-        setActiveNode(slot, position, node)
-    }
-
-    private mutating func popActive(_ slot: Int32) {
-        sequences[Int(slot)]!.activeStart = (sequences[Int(slot)]!.activeStart + 1) % (maxDepth + 1)
-        sequences[Int(slot)]!.activeCount -= 1
-    }
-
     @inline(__always) private func firstToken(of node: Int32) -> Int32 {
-        sequences[Int(nodes[Int(node)].refSlot)]!.tokens[Int(nodes[Int(node)].refIndex)]
+        tokens[Int(nodes[Int(node)].refSlot)][Int(nodes[Int(node)].refIndex)]
     }
 
     // MARK: Storage
@@ -453,7 +464,7 @@ public struct SuffixTree: Sendable {
         var record = nodes[Int(node)].firstEndpoint
         while record != Self.none {
             let next = endpoints[Int(record)].next
-            endpointIndex.remove(node, endpoints[Int(record)].slot)
+            if endpoints[Int(record)].isIndexed { endpointIndex.remove(node, endpoints[Int(record)].slot) }
             freeEndpoints.append(record)
             record = next
         }
@@ -483,13 +494,9 @@ public struct SuffixTree: Sendable {
         }
     }
 
-    private mutating func setEndpoint(_ node: Int32, _ slot: Int32, end: Int32) {
-        if let record = endpointIndex.value(node, slot) {
-            endpoints[Int(record)].end = end
-            return
-        }
-        let head = nodes[Int(node)].firstEndpoint
-        let endpoint = Endpoint(slot: slot, end: end, node: node, previous: Self.none, next: head)
+    /// A new record linked at the head of `node`'s endpoint list (not indexed).
+    private mutating func makeEndpoint(slot: Int32, end: Int32, node: Int32) -> Int32 {
+        let endpoint = Endpoint(slot: slot, end: end, node: node)
         let record: Int32
         if let reused = freeEndpoints.popLast() {
             record = reused
@@ -498,9 +505,48 @@ public struct SuffixTree: Sendable {
             record = Int32(endpoints.count)
             endpoints.append(endpoint)
         }
+        link(record, to: node)
+        return record
+    }
+
+    @inline(__always) private mutating func link(_ record: Int32, to node: Int32) {
+        let head = nodes[Int(node)].firstEndpoint
+        endpoints[Int(record)].node = node
+        endpoints[Int(record)].previous = Self.none
+        endpoints[Int(record)].next = head
         if head != Self.none { endpoints[Int(head)].previous = record }
         nodes[Int(node)].firstEndpoint = record
-        endpointIndex.set(node, slot, to: record)
+    }
+
+    @inline(__always) private mutating func unlink(_ record: Int32) {
+        let endpoint = endpoints[Int(record)]
+        if endpoint.previous != Self.none {
+            endpoints[Int(endpoint.previous)].next = endpoint.next
+        } else {
+            nodes[Int(endpoint.node)].firstEndpoint = endpoint.next
+        }
+        if endpoint.next != Self.none { endpoints[Int(endpoint.next)].previous = endpoint.previous }
+    }
+
+    /// Moves an active suffix's record to the node where the suffix now ends.
+    @inline(__always) private mutating func moveEndpoint(_ record: Int32, to node: Int32, end: Int32) {
+        unlink(record)
+        link(record, to: node)
+        endpoints[Int(record)].end = end
+    }
+
+    /// Indexes a record whose suffix stopped growing, merging it into an indexed record of the
+    /// same (node, sequence) if there is one (Arctic's map keeps one end per sequence).
+    private mutating func commitEndpoint(_ record: Int32) {
+        let endpoint = endpoints[Int(record)]
+        if let existing = endpointIndex.value(endpoint.node, endpoint.slot) {
+            endpoints[Int(existing)].end = endpoint.end
+            unlink(record)
+            freeEndpoints.append(record)
+        } else {
+            endpoints[Int(record)].isIndexed = true
+            endpointIndex.set(endpoint.node, endpoint.slot, to: record)
+        }
     }
 
     private mutating func eraseEndpoint(_ node: Int32, _ slot: Int32) {
@@ -516,8 +562,14 @@ public struct SuffixTree: Sendable {
         freeEndpoints.append(record)
     }
 
-    func endpointEnd(_ node: Int32, slot: Int32) -> Int32? {
-        endpointIndex.value(node, slot).map { endpoints[Int($0)].end }
+    /// Whether a suffix of sequence `slot` ends at `node` (a list walk: for checks only).
+    func hasEndpoint(_ node: Int32, slot: Int32) -> Bool {
+        var record = nodes[Int(node)].firstEndpoint
+        while record != Self.none {
+            if endpoints[Int(record)].slot == slot { return true }
+            record = endpoints[Int(record)].next
+        }
+        return false
     }
 
     func slot(of id: Int32) -> Int32? { slotsByID[id] }
@@ -528,7 +580,8 @@ public struct SuffixTree: Sendable {
         total += endpoints.capacity * MemoryLayout<Endpoint>.stride
         total += children.memoryBytes + endpointIndex.memoryBytes
         total += (freeNodes.capacity + freeGroups.capacity + freeEndpoints.capacity + freeSlots.capacity) * 4
-        for case let sequence? in sequences { total += sequence.tokens.capacity * 4 + sequence.active.capacity * 4 }
+        for case let sequence? in sequences { total += sequence.active.capacity * 4 }
+        for sequenceTokens in tokens { total += sequenceTokens.capacity * 4 }
         total += sequences.capacity * MemoryLayout<Sequence?>.stride + slotsByID.capacity * 16
         return total
     }
