@@ -136,7 +136,7 @@ public struct SuffixTree: Sendable {
             let activeIndex = sequence.activeIndex(position)
             let node = sequence.active[activeIndex]
             let record = sequence.activeRecords[activeIndex]
-            if let child = children.value(node, token) {
+            if let child = child(of: node, token: token) {
                 if node != root, nodes[Int(node)].count == nodes[Int(child)].count + 1 {
                     // Case 2: only this suffix ends at `node`; all others continue into `child`.
                     if nodes[Int(child)].length == 1 {
@@ -250,7 +250,7 @@ public struct SuffixTree: Sendable {
             path.removeAll(keepingCapacity: true)
             while index < count {
                 let token = tokens[Int(index)]
-                guard let child = children.value(node, token) else { break }
+                guard let child = child(of: node, token: token) else { break }
                 if nodes[Int(child)].count > 1 {
                     decrementCount(child)
                 } else {
@@ -360,7 +360,7 @@ public struct SuffixTree: Sendable {
         var base = 0
         for token in pattern {
             if index >= nodes[Int(node)].length {
-                guard let child = children.value(node, token) else { return nil }
+                guard let child = child(of: node, token: token) else { return nil }
                 node = child
                 tokens = self.tokens[Int(nodes[Int(node)].refSlot)]
                 base = Int(nodes[Int(node)].refIndex)
@@ -442,6 +442,18 @@ public struct SuffixTree: Sendable {
         }
         slotsByID[id] = slot
         return slot
+    }
+
+    /// The child of `node` whose edge starts with `token`. Leaves and single-child nodes (most
+    /// of a path-compressed tree) answer from the node itself, without a hash probe.
+    @inline(__always) func child(of node: Int32, token: Int32) -> Int32? {
+        switch nodes[Int(node)].childCount {
+        case 0: return nil
+        case 1:
+            let only = nodes[Int(node)].headChild
+            return nodes[Int(only)].token == token ? only : nil
+        default: return children.value(node, token)
+        }
     }
 
     @inline(__always) private func firstToken(of node: Int32) -> Int32 {
