@@ -21,7 +21,7 @@ extension SuffixTree {
                 var node = Self.root
                 visits[0] += 1
                 while index < tokens.count, index - start < maxDepth {
-                    guard let child = children.value(node, tokens[index]) else {
+                    guard let child = child(of: node, token: tokens[index]) else {
                         return "sequence \(sequence.id): suffix at \(start) leaves the tree at \(index)"
                     }
                     node = child
@@ -52,7 +52,8 @@ extension SuffixTree {
             let entry = nodes[Int(child)]
             childCount += 1
             if entry.parent != index { return "child \(child) has parent \(entry.parent)" }
-            if children.value(index, entry.token) != child { return "child \(child) is not under its token" }
+            if node.childCount >= 2, children.value(index, entry.token) != child { return "child \(child) is not under its token" }
+            if node.childCount < 2, children.value(index, entry.token) != nil { return "single child \(child) is indexed" }
             if entry.group == Self.none { return "child \(child) has no group" }
             if entry.previousSibling != previous { return "broken sibling links at \(child)" }
             if previous != Self.none {
@@ -134,7 +135,7 @@ extension SuffixTree {
         }
         if members.count != groups.count - freeGroupCount { return "\(groups.count - freeGroupCount) live groups, \(members.count) used" }
         if endpointCount != endpoints.count - freeEndpointCount { return "endpoint records leak" }
-        let linkedChildren = reachableNodes.reduce(0) { $0 + Int(nodes[Int($1)].childCount) }
+        let linkedChildren = reachableNodes.reduce(0) { $0 + (nodes[Int($1)].childCount >= 2 ? Int(nodes[Int($1)].childCount) : 0) }
         if linkedChildren != children.count { return "children table has \(children.count) entries for \(linkedChildren) children" }
         return nil
     }

@@ -151,12 +151,8 @@ public struct SuffixTree: Sendable {
                         nodes[Int(node)].refIndex = newLength - nodes[Int(node)].length
                         nodes[Int(child)].length -= 1
                         nodes[Int(child)].refIndex += 1
-                        let newFirst = firstToken(of: child)
-                        nodes[Int(child)].token = newFirst
-                        if newFirst != token {
-                            children.remove(node, token)
-                            children.set(node, newFirst, to: child)
-                        }
+                        // `node` has only this child, so no table entry needs re-keying.
+                        nodes[Int(child)].token = firstToken(of: child)
                     }
                 } else if nodes[Int(child)].length == 1 {
                     // Case 3a: step into the child.
@@ -176,8 +172,12 @@ public struct SuffixTree: Sendable {
                 // Case 1b: a new leaf.
                 let leaf = allocateNode(Node(count: 1, token: token, length: 1, refSlot: slot, refIndex: newLength - 1, parent: node))
                 moveEndpoint(record, to: leaf, end: newLength)
-                children.set(node, token, to: leaf)
                 nodes[Int(node)].childCount += 1
+                if nodes[Int(node)].childCount == 2 {
+                    let first = nodes[Int(node)].headChild
+                    children.set(node, nodes[Int(first)].token, to: first)
+                }
+                indexChild(leaf, of: node, token: token)
                 if nodes[Int(node)].childCount == 1 {
                     nodes[Int(node)].headChild = leaf
                     nodes[Int(node)].tailChild = leaf
@@ -202,8 +202,7 @@ public struct SuffixTree: Sendable {
         nodes[Int(child)].refIndex = end - nodes[Int(child)].length
         nodes[Int(child)].parent = parent
         replaceInSiblings(node, with: child)
-        children.remove(node, key)
-        children.set(parent, token, to: child)
+        indexChild(child, of: parent, token: token)
         nodes[Int(node)].childCount = 0
         freeNode(node)
     }
@@ -213,12 +212,10 @@ public struct SuffixTree: Sendable {
         let split = allocateNode(Node(
             count: nodes[Int(child)].count, token: token, length: 1, refSlot: slot, refIndex: end - 1, parent: node))
         replaceInSiblings(child, with: split)
-        children.set(node, token, to: split)
+        indexChild(split, of: node, token: token)
         nodes[Int(child)].length -= 1
         nodes[Int(child)].refIndex += 1
-        let childFirst = firstToken(of: child)
-        nodes[Int(child)].token = childFirst
-        children.set(split, childFirst, to: child)
+        nodes[Int(child)].token = firstToken(of: child)
         nodes[Int(child)].parent = split
         nodes[Int(split)].childCount = 1
         moveEndpoint(record, to: split, end: end)
@@ -255,7 +252,7 @@ public struct SuffixTree: Sendable {
                     decrementCount(child)
                 } else {
                     removeFromSiblings(child)
-                    children.remove(node, token)
+                    unindexChild(of: node, token: token)
                     nodes[Int(node)].childCount -= 1
                     freeSubtree(child)
                     break
@@ -271,13 +268,12 @@ public struct SuffixTree: Sendable {
                 if nodes[Int(node)].count == nodes[Int(child)].count {
                     let parent = nodes[Int(node)].parent
                     let token = nodes[Int(node)].token
-                    children.remove(node, nodes[Int(child)].token)
                     nodes[Int(child)].token = token
                     nodes[Int(child)].length += nodes[Int(node)].length
                     nodes[Int(child)].refIndex -= nodes[Int(node)].length
                     nodes[Int(child)].parent = parent
                     replaceInSiblings(node, with: child)
-                    children.set(parent, token, to: child)
+                    indexChild(child, of: parent, token: token)
                     nodes[Int(node)].childCount = 0
                     freeNode(node)
                     path[path.count - 1] = child
@@ -314,10 +310,11 @@ public struct SuffixTree: Sendable {
     private mutating func freeSubtree(_ top: Int32) {
         var stack: [Int32] = [top]
         while let node = stack.popLast() {
+            let indexed = nodes[Int(node)].childCount >= 2
             var child = nodes[Int(node)].headChild
             while child != Self.none {
                 stack.append(child)
-                children.remove(node, nodes[Int(child)].token)
+                if indexed { children.remove(node, nodes[Int(child)].token) }
                 child = nodes[Int(child)].nextSibling
             }
             freeNode(node)
@@ -335,18 +332,23 @@ public struct SuffixTree: Sendable {
         minTokenProbability: Float, usesTreeSpeculation: Bool = false
     ) -> SuffixDraft {
         var best = SuffixDraft()
+        // Candidates are built in `draft` and swapped with `best` when they win, so the two
+        // drafts' buffers are reused across match lengths instead of reallocated.
+        var draft = SuffixDraft()
         let tokens = Array(context)
         guard tokens.count > 1 else { return best }
         for matchLength in 1..<tokens.count {
             guard let (node, index) = match(tokens[(tokens.count - matchLength)...]) else { break }
             let limit = Double(Float(matchLength) * maxSpecFactor + maxSpecOffset) + 1e-6
             let maxTokens = max(min(maxSpecTokens, Int(limit)), 0)
-            var draft = usesTreeSpeculation
-                ? speculateTree(from: node, index: index, maxTokens: maxTokens, minTokenProbability: minTokenProbability)
-                : speculatePath(from: node, index: index, maxTokens: maxTokens, minTokenProbability: minTokenProbability)
+            if usesTreeSpeculation {
+                draft = speculateTree(from: node, index: index, maxTokens: maxTokens, minTokenProbability: minTokenProbability)
+            } else {
+                speculatePath(into: &draft, from: node, index: index, maxTokens: maxTokens, minTokenProbability: minTokenProbability)
+            }
             if draft.score >= best.score {
                 draft.matchLength = matchLength
-                best = draft
+                swap(&draft, &best)
             }
         }
         return best
@@ -373,8 +375,14 @@ public struct SuffixTree: Sendable {
     }
 
     /// Follows the most frequent child: a chain of tokens.
-    private func speculatePath(from start: Int32, index start_: Int32, maxTokens: Int, minTokenProbability: Float) -> SuffixDraft {
-        var draft = SuffixDraft()
+    private func speculatePath(
+        into draft: inout SuffixDraft, from start: Int32, index start_: Int32, maxTokens: Int, minTokenProbability: Float
+    ) {
+        draft.tokenIDs.removeAll(keepingCapacity: true)
+        draft.parents.removeAll(keepingCapacity: true)
+        draft.probabilities.removeAll(keepingCapacity: true)
+        draft.score = 0
+        draft.matchLength = 0
         var node = start, index = start_
         var probability: Float = 1
         var tokens = self.tokens[Int(nodes[Int(node)].refSlot)]
@@ -396,7 +404,6 @@ public struct SuffixTree: Sendable {
                 index = 0
             }
         }
-        return draft
     }
 
     /// Best-first expansion of the likeliest continuations: a token tree.
@@ -444,8 +451,24 @@ public struct SuffixTree: Sendable {
         return slot
     }
 
-    /// The child of `node` whose edge starts with `token`. Leaves and single-child nodes (most
-    /// of a path-compressed tree) answer from the node itself, without a hash probe.
+    /// Only nodes with two or more children have their children in the `children` table:
+    /// leaves and single-child nodes (most of a path-compressed tree) answer from the node
+    /// itself. Call after `childCount` counts `child` (insertion or same-key replacement).
+    @inline(__always) private mutating func indexChild(_ child: Int32, of parent: Int32, token: Int32) {
+        if nodes[Int(parent)].childCount >= 2 { children.set(parent, token, to: child) }
+    }
+
+    /// Call after unlinking a child from the siblings and before decrementing `childCount`.
+    private mutating func unindexChild(of parent: Int32, token: Int32) {
+        guard nodes[Int(parent)].childCount >= 2 else { return }
+        children.remove(parent, token)
+        if nodes[Int(parent)].childCount == 2 {
+            let remaining = nodes[Int(parent)].headChild
+            children.remove(parent, nodes[Int(remaining)].token)
+        }
+    }
+
+    /// The child of `node` whose edge starts with `token`.
     @inline(__always) func child(of node: Int32, token: Int32) -> Int32? {
         switch nodes[Int(node)].childCount {
         case 0: return nil
