@@ -356,22 +356,25 @@ public struct SuffixTree: Sendable {
 
     /// Where `pattern` ends in the tree: a node and how many of its edge tokens it covers.
     private func match(_ pattern: ArraySlice<Int32>) -> (Int32, Int32)? {
-        var node = Self.root
-        var index: Int32 = 0
-        var tokens: [Int32] = []
-        var base = 0
-        for token in pattern {
-            if index >= nodes[Int(node)].length {
-                guard let child = child(of: node, token: token) else { return nil }
-                node = child
-                tokens = self.tokens[Int(nodes[Int(node)].refSlot)]
-                base = Int(nodes[Int(node)].refIndex)
-                index = 0
+        // Reads through the outer array's buffer: no retain of a token array per node entered.
+        tokens.withUnsafeBufferPointer { sequences in
+            var node = Self.root
+            var index: Int32 = 0
+            var slot = 0
+            var base = 0
+            for token in pattern {
+                if index >= nodes[Int(node)].length {
+                    guard let child = child(of: node, token: token) else { return nil }
+                    node = child
+                    slot = Int(nodes[Int(node)].refSlot)
+                    base = Int(nodes[Int(node)].refIndex)
+                    index = 0
+                }
+                if sequences[slot][base + Int(index)] != token { return nil }
+                index += 1
             }
-            if tokens[base + Int(index)] != token { return nil }
-            index += 1
+            return (node, index)
         }
-        return (node, index)
     }
 
     /// Follows the most frequent child: a chain of tokens.
