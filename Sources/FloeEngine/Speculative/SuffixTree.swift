@@ -610,7 +610,6 @@ public struct SuffixTree: Sendable {
         return false
     }
 
-    func slot(of id: Int32) -> Int32? { slotsByID[id] }
 
     /// Bytes held by the tree's storage (capacity, not just what is in use).
     public var estimatedMemoryBytes: Int {
