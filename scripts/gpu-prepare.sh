@@ -6,9 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared="${FLOE_SHARED:-../shared}"
-swift build -c release --static-swift-stdlib --product floe
+# Its own build folder: the static flags would otherwise rebuild everything the tests built.
+build=(swift build -c release --static-swift-stdlib --scratch-path .build-static --product floe)
+"${build[@]}"
 mkdir -p .gpu/bin .gpu/small/stories260K .gpu/pieces
-strip -o .gpu/bin/floe "$(swift build -c release --static-swift-stdlib --show-bin-path)/floe"
+strip -o .gpu/bin/floe "$("${build[@]}" --show-bin-path)/floe"
 gzip -f -9 .gpu/bin/floe
 cp "$shared"/models/stories260K/hf/* .gpu/small/stories260K/ 2>/dev/null || true
 mkdir -p .gpu/small/stories260K/hf && cp "$shared"/models/stories260K/hf/* .gpu/small/stories260K/hf/

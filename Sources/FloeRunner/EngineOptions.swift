@@ -16,11 +16,14 @@ public struct EngineOptions: Sendable {
     /// whole engine may use; the KV cache gets what the weights and activations leave of it
     /// (replacing `kvCacheBytes`). Ignored on the CPU.
     public var gpuMemoryUtilization: Double?
+    /// `--speculative-config` (nil: no speculative decoding).
+    public var speculative: SpeculativeConfig?
 
     public init(
         kvCacheBytes: Int = 512 << 20, maxModelLen: Int? = nil, maxNumSeqs: Int = 256, maxNumBatchedTokens: Int = 2048,
-        blockSize: Int = 16, enablesPrefixCaching: Bool = true
+        blockSize: Int = 16, enablesPrefixCaching: Bool = true, speculative: SpeculativeConfig? = nil
     ) {
+        self.speculative = speculative
         self.kvCacheBytes = kvCacheBytes
         self.maxModelLen = maxModelLen
         self.maxNumSeqs = maxNumSeqs
@@ -63,7 +66,8 @@ public struct EngineOptions: Sendable {
         }
         let config = SchedulerConfig(
             maxModelLen: maxModelLen, blockCount: blockCount, blockSize: blockSize,
-            maxNumBatchedTokens: maxNumBatchedTokens, maxNumSeqs: maxNumSeqs, enablesPrefixCaching: enablesPrefixCaching)
+            maxNumBatchedTokens: maxNumBatchedTokens, maxNumSeqs: maxNumSeqs, enablesPrefixCaching: enablesPrefixCaching,
+            speculative: speculative)
         do { try config.validate() } catch { throw EngineOptionsError.invalid(error.description) }
         return config
     }

@@ -36,7 +36,9 @@ public final class ModelRunner: ModelExecutor {
         var tokens: [Int32] = [], positions: [Int32] = []
         var sequences: [AttentionMetadata.Sequence] = []
         var logitRows: [Int] = []
-        var sampledRows: [(id: RequestID, tokenRow: Int)] = []
+        // First row sampled per request: its last row, or with drafts the row of its last real
+        // token followed by one row per draft token (spec §4.7: k + 1 positions verified).
+        var sampledRows: [(id: RequestID, tokenRow: Int, drafts: [Int])] = []
         // Rows whose logits score the next prompt token: (request, first row, positions).
         var promptRows: [(id: RequestID, firstRow: Int, positions: Range<Int>)] = []
         tokens.reserveCapacity(output.totalTokenCount)
@@ -53,8 +55,9 @@ public final class ModelRunner: ModelExecutor {
                 logitRows.append(contentsOf: first..<(first + positions.count))
             }
             if request.needsLogits {
-                if logitRows.last != tokens.count - 1 { logitRows.append(tokens.count - 1) }
-                sampledRows.append((request.id, tokens.count - 1))
+                let firstRow = tokens.count - 1 - request.draftTokenIDs.count
+                for row in firstRow..<tokens.count where (logitRows.last ?? -1) < row { logitRows.append(row) }
+                sampledRows.append((request.id, firstRow, request.draftTokenIDs))
             }
         }
         // A step may be all prefill chunks that end mid-prompt; the model still needs one row.
@@ -66,11 +69,21 @@ public final class ModelRunner: ModelExecutor {
         guard !logitRows.isEmpty else { return ModelRunnerOutput(sampledTokens: [:]) }
 
         // Greedy requests without logprobs take the device's argmax: ids come back, not logits.
+        // Drafts are verified the greedy way: each is kept while it equals the argmax of its
+        // row, and the argmax after the last kept one is the step's own token.
         if promptRows.isEmpty, sampledRows.allSatisfy({ samplers.isPlainGreedy($0.id) }) {
             let best = model.backend.argmaxRows(logits)
             let rowOfToken = Dictionary(logitRows.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
             var sampled: [RequestID: [SampledToken]] = [:]
-            for (id, tokenRow) in sampledRows { sampled[id] = [samplers.record(id, token: best[rowOfToken[tokenRow]!])] }
+            for (id, tokenRow, drafts) in sampledRows {
+                var accepted: [SampledToken] = []
+                for index in 0...drafts.count {
+                    let token = best[rowOfToken[tokenRow + index]!]
+                    accepted.append(samplers.record(id, token: token))
+                    if index == drafts.count || token != drafts[index] { break }
+                }
+                sampled[id] = accepted
+            }
             return ModelRunnerOutput(sampledTokens: sampled)
         }
         var values = model.backend.readFloats(logits)
@@ -81,10 +94,14 @@ public final class ModelRunner: ModelExecutor {
         }
         var sampled: [RequestID: [SampledToken]] = [:]
         values.withUnsafeMutableBufferPointer { all in
-            for (id, tokenRow) in sampledRows {
+            func logitsRow(ofToken tokenRow: Int) -> UnsafeMutableBufferPointer<Float> {
                 let row = rowOfToken[tokenRow]!
-                let slice = UnsafeMutableBufferPointer(rebasing: all[row * vocabulary..<(row + 1) * vocabulary])
-                sampled[id] = [samplers.sample(id, logits: slice)]
+                return UnsafeMutableBufferPointer(rebasing: all[row * vocabulary..<(row + 1) * vocabulary])
+            }
+            for (id, tokenRow, drafts) in sampledRows {
+                sampled[id] = drafts.isEmpty
+                    ? [samplers.sample(id, logits: logitsRow(ofToken: tokenRow))]
+                    : samplers.verify(id, drafts: drafts) { logitsRow(ofToken: tokenRow + $0) }
             }
         }
         return ModelRunnerOutput(sampledTokens: sampled, promptLogprobs: promptLogprobs)

@@ -1,7 +1,9 @@
 import ArgumentParser
 import FloeBench
 import FloeCPU
+import FloeEngine
 import FloeRunner
+import FloeTokenizers
 import Foundation
 
 /// `floe bench-offline`: continuous-batching throughput against the same requests run one at a
@@ -22,14 +24,30 @@ struct BenchOfflineCommand: AsyncParsableCommand {
     @Option(help: "Also write the results as JSON to this file.") var json: String?
     @Option(name: .customLong("prompts-out"), help: "Write the prompts' token ids as JSON, for driving a peer with the same requests.")
     var promptsOut: String?
+    @Option(name: .customLong("speculative-config"), help: #"Speculative decoding as JSON, e.g. '{"method": "suffix"}'."#)
+    var speculativeConfig: String?
+    @Option(help: "random: random token prompts; repetitive: code the model is asked to copy (answers repeat the prompt).")
+    var workload = "random"
 
     func run() async throws {
+        let speculative: SpeculativeConfig?
+        do { speculative = try speculativeConfig.map { try SpeculativeConfig(json: $0) } } catch {
+            throw ValidationError("--speculative-config: \(error)")
+        }
         var options = EngineOptions(
-            kvCacheBytes: try KVCacheBudget(parsing: kvCacheMemory).resolvedBytes(), maxModelLen: inputLength + outputLength)
+            kvCacheBytes: try KVCacheBudget(parsing: kvCacheMemory).resolvedBytes(), maxModelLen: inputLength + outputLength,
+            speculative: speculative)
         options.gpuMemoryUtilization = try modelOptions.deviceOptions.gpuMemoryUtilizationForEngine()
         let llm = try LLM(model: modelOptions.model, backend: modelOptions.makeBackend(), options: options)
-        let prompts = OfflineThroughput.randomPrompts(
-            count: prompts, length: inputLength, vocabulary: llm.loaded.model.vocabularySize)
+        let prompts: [[Int]]
+        switch workload {
+        case "random":
+            prompts = OfflineThroughput.randomPrompts(count: self.prompts, length: inputLength, vocabulary: llm.loaded.model.vocabularySize)
+        case "repetitive":
+            prompts = Self.copyPrompts(count: self.prompts, length: inputLength, tokenizer: llm.tokenizer)
+        default:
+            throw ValidationError("--workload must be random or repetitive, got \(workload)")
+        }
         if let promptsOut { try JSONEncoder().encode(prompts).write(to: URL(fileURLWithPath: promptsOut)) }
         let result = try await OfflineThroughput.measure(
             llm: llm, prompts: prompts, outputLength: outputLength, sequentialPrompts: sequentialPrompts)
@@ -39,10 +57,27 @@ struct BenchOfflineCommand: AsyncParsableCommand {
             result.batchedOutputTokensPerSecond, result.sequentialOutputTokensPerSecond,
             result.batchedOutputTokensPerSecond / result.sequentialOutputTokensPerSecond,
             Double(result.peakResidentBytes) / 1e6))
+        if speculative != nil { print(SpeculativeReport(llm.stats.speculative)) }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(result).write(to: URL(fileURLWithPath: json))
         }
     }
+
+    /// Prompts whose natural continuation repeats them: a code snippet shown, then asked for
+    /// again, cut to `length` tokens (the "agentic/coding" workload suffix decoding targets).
+    static func copyPrompts(count: Int, length: Int, tokenizer: Tokenizer) -> [[Int]] {
+        let snippets = [
+            "def update(self, key, value):\n    if key in self.cache:\n        self.order.remove(key)\n    self.cache[key] = value\n    self.order.append(key)\n    if len(self.order) > self.capacity:\n        oldest = self.order.pop(0)\n        del self.cache[oldest]\n",
+            "for (index, item) in items.enumerated() {\n    total += item.price * Double(item.quantity)\n    if item.isDiscounted { total -= item.discount }\n    print(index, item.name, total)\n}\n",
+            "SELECT customers.name, orders.total, orders.date\nFROM customers\nJOIN orders ON orders.customer_id = customers.id\nWHERE orders.total > 100\nORDER BY orders.date DESC;\n",
+        ]
+        return (0..<count).map { index in
+            let snippet = snippets[index % snippets.count]
+            let text = "Here is the file:\n\(snippet)\nRewrite the file exactly, then repeat it:\n\(snippet)\(snippet)\(snippet)\(snippet)"
+            return Array(tokenizer.encode(text).prefix(length))
+        }
+    }
+
 }

@@ -7,7 +7,7 @@ import FloeTokenizers
 import Foundation
 
 /// `floe generate`: load a model, stream a completion of one prompt to stdout, report speed.
-struct GenerateCommand: ParsableCommand {
+struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate", abstract: "Generate text from a prompt and print prefill and decode speed.")
 
@@ -40,10 +40,25 @@ struct GenerateCommand: ParsableCommand {
     @Flag(name: .customLong("ignore-eos"), help: "Keep generating past end-of-sequence tokens.")
     var ignoreEOS = false
 
-    func run() throws {
-        let params = SamplingParams(temperature: temperature, topP: topP, topK: topK, seed: seed, maxTokens: maxTokens)
+    @Option(name: .customLong("speculative-config"),
+        help: #"Speculative decoding as JSON, e.g. '{"method": "suffix"}' (runs through the engine)."#)
+    var speculativeConfig: String?
+
+    func run() async throws {
+        let params = SamplingParams(temperature: temperature, topP: topP, topK: topK, seed: seed, maxTokens: maxTokens, ignoreEOS: ignoreEOS)
         do { try params.validate() } catch { throw ValidationError(error.description) }
-        let loaded = try modelOptions.load()
+        var llm: LLM?
+        if let speculativeConfig {
+            let speculative: SpeculativeConfig
+            do { speculative = try SpeculativeConfig(json: speculativeConfig) } catch {
+                throw ValidationError("--speculative-config: \(error)")
+            }
+            _ = try modelOptions.load()  // Checks the path with the usual message.
+            llm = try LLM(
+                model: modelOptions.model, backend: CPUBackend(threads: modelOptions.resolvedThreads),
+                options: EngineOptions(kvCacheBytes: 256 << 20, speculative: speculative))
+        }
+        let loaded = try llm?.loaded ?? modelOptions.load()
         let text: String
         if chat {
             guard let template = loaded.chatTemplate else {
@@ -58,6 +73,7 @@ struct GenerateCommand: ParsableCommand {
         }
         // A rendered chat template already spells out its special tokens (such as BOS).
         let ids = loaded.tokenizer.encode(text, addSpecialTokens: !chat)
+        if let llm { return try await generateWithEngine(llm, ids: ids, params: params) }
         let generator = SingleSequenceGenerator(
             model: loaded.model, contextCapacity: min(loaded.model.maxPositions, ids.count + maxTokens))
         var detokenizer = IncrementalDetokenizer(tokenizer: loaded.tokenizer, skipSpecialTokens: true)
@@ -75,6 +91,26 @@ struct GenerateCommand: ParsableCommand {
             format: "\nprefill: %d tokens, %.1f tokens/s | decode: %d tokens, %.1f tokens/s | %@ (%d threads)\n",
             statistics.promptTokens, statistics.prefillTokensPerSecond, statistics.generatedTokens,
             statistics.decodeTokensPerSecond, loaded.model.backend.name, modelOptions.resolvedThreads)
+        FileHandle.standardError.write(Data(report.utf8))
+    }
+
+    /// The engine path (speculative decoding lives in the scheduler): streams the text, then
+    /// reports speed and the speculative counters.
+    private func generateWithEngine(_ llm: LLM, ids: [Int], params: SamplingParams) async throws {
+        let output = FileHandle.standardOutput
+        if !chat { output.write(Data(prompt.utf8)) }
+        let start = DispatchTime.now()
+        var tokens = 0
+        for try await delta in try llm.stream(promptTokenIDs: ids, sampling: params) {
+            tokens += delta.tokenIDs.count
+            if !delta.text.isEmpty { output.write(Data(delta.text.utf8)) }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        output.write(Data("\n".utf8))
+        let report = String(
+            format: "\n%d tokens in %.2f s (%.1f tokens/s, prefill included) | %@ (%d threads)\n%@\n", tokens, seconds,
+            Double(tokens) / seconds, llm.loaded.model.backend.name, modelOptions.resolvedThreads,
+            SpeculativeReport(llm.stats.speculative).description)
         FileHandle.standardError.write(Data(report.utf8))
     }
 }

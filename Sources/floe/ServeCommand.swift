@@ -1,5 +1,6 @@
 import ArgumentParser
 import FloeCPU
+import FloeEngine
 import FloeRunner
 import FloeServer
 import FloeTokenizers
@@ -43,7 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     // Accepted so vLLM command lines fail clearly instead of with "unknown option".
     @Option(name: .customLong("tensor-parallel-size"), help: "Only 1 (not built yet).") var tensorParallelSize: Int?
-    @Option(name: .customLong("speculative-config"), help: "Rejected (not built yet).") var speculativeConfig: String?
+    @Option(name: .customLong("speculative-config"),
+        help: #"Speculative decoding as JSON with Arctic's keys, e.g. '{"method": "suffix"}'. [env: FLOE_SPECULATIVE_CONFIG]"#)
+    var speculativeConfig: String?
     @Flag(name: .customLong("enable-shift-parallel"), help: "Rejected (not built yet).") var enableShiftParallel = false
     @Option(name: .customLong("ulysses-sequence-parallel-size"), help: "Only 1 (not built yet).")
     var ulyssesSequenceParallelSize: Int?
@@ -52,7 +55,6 @@ struct ServeCommand: AsyncParsableCommand {
         if let size = tensorParallelSize, size > 1 {
             throw ValidationError("--tensor-parallel-size \(size): tensor parallelism is not supported by floe serve yet")
         }
-        if speculativeConfig != nil { throw ValidationError("--speculative-config: speculative decoding is not supported yet") }
         if enableShiftParallel { throw ValidationError("--enable-shift-parallel is not supported yet") }
         if let size = ulyssesSequenceParallelSize, size > 1 {
             throw ValidationError("--ulysses-sequence-parallel-size \(size): sequence parallelism is not supported yet")
@@ -82,6 +84,11 @@ struct ServeCommand: AsyncParsableCommand {
         options.enablesPrefixCaching = prefixCaching ?? envPrefixCaching ?? true
         options.kvCacheBytes = try kvCacheMemory ?? int("FLOE_KV_CACHE_MEMORY") ?? options.kvCacheBytes
         let threadCount = try threads ?? int("FLOE_THREADS") ?? ProcessInfo.processInfo.activeProcessorCount
+        if let json = speculativeConfig ?? env["FLOE_SPECULATIVE_CONFIG"] {
+            do { options.speculative = try SpeculativeConfig(json: json) } catch {
+                throw ValidationError("--speculative-config: \(error)")
+            }
+        }
 
         let templatePath = chatTemplate ?? env["FLOE_CHAT_TEMPLATE"]
         let template = try templatePath.map { try ChatTemplate(String(contentsOfFile: $0, encoding: .utf8)) }

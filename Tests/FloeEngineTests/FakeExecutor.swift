@@ -20,6 +20,9 @@ final class FakeExecutor: ModelExecutor {
     var poisoned: Set<RequestID> = []
     /// Makes steps take time, for tests that act while a request runs.
     var stepDelay: Duration = .zero
+    /// When set, logits depend only on the last `window` tokens, so outputs fall into cycles
+    /// that suffix decoding can predict (speculation tests).
+    var window: Int?
 
     init(vocabularySize: Int = 50, blockSize: Int = 16) {
         self.vocabularySize = vocabularySize
@@ -37,7 +40,9 @@ final class FakeExecutor: ModelExecutor {
         for scheduled in output.scheduled {
             if let new = scheduled.newRequest { contexts[scheduled.id] = new.promptTokenIDs + new.outputTokenIDs }
             let context = contexts[scheduled.id] ?? []
-            if Array(context[scheduled.positions]) != scheduled.tokenIDs {
+            let realCount = scheduled.tokenIDs.count - scheduled.draftTokenIDs.count
+            let realEnd = scheduled.positionStart + realCount
+            if realEnd > context.count || Array(context[scheduled.positionStart..<realEnd]) != Array(scheduled.tokenIDs.prefix(realCount)) {
                 violations.append("\(scheduled.id): fed \(scheduled.tokenIDs) at \(scheduled.positions)")
             }
             for (offset, token) in scheduled.tokenIDs.enumerated() {
@@ -48,24 +53,39 @@ final class FakeExecutor: ModelExecutor {
         var sampled: [RequestID: [SampledToken]] = [:]
         for scheduled in output.scheduled where scheduled.needsLogits {
             let context = contexts[scheduled.id]!
-            if scheduled.contextLength != context.count { violations.append("\(scheduled.id): logits before the end") }
+            let drafts = scheduled.draftTokenIDs
+            if scheduled.contextLength - drafts.count != context.count { violations.append("\(scheduled.id): logits before the end") }
+            let written = context + drafts
             for position in 0..<scheduled.contextLength {
                 let stored = slots[slot(of: position, in: scheduled.blockTable)]
-                if stored?.token != context[position] || stored?.position != position {
+                if stored?.token != written[position] || stored?.position != position {
                     violations.append("\(scheduled.id): KV slot of position \(position) holds \(String(describing: stored))")
                     break
                 }
             }
-            var logits = Self.logits(for: context, vocabularySize: vocabularySize)
-            let token = logits.withUnsafeMutableBufferPointer { samplers.sample(scheduled.id, logits: $0) }
-            contexts[scheduled.id]!.append(token.tokenID)
-            sampled[scheduled.id] = [token]
+            // One logits row per verified position: after the context, then after each draft.
+            let rows = (0...drafts.count).map { count -> UnsafeMutableBufferPointer<Float> in
+                let values = logits(for: context + drafts.prefix(count))
+                let row = UnsafeMutableBufferPointer<Float>.allocate(capacity: values.count)
+                _ = row.initialize(from: values)
+                return row
+            }
+            defer { rows.forEach { $0.deallocate() } }
+            let tokens = drafts.isEmpty
+                ? [samplers.sample(scheduled.id, logits: rows[0])]
+                : samplers.verify(scheduled.id, drafts: drafts) { rows[$0] }
+            contexts[scheduled.id]! += tokens.map(\.tokenID)
+            sampled[scheduled.id] = tokens
         }
         return ModelRunnerOutput(sampledTokens: sampled)
     }
 
     private func slot(of position: Int, in table: [Int32]) -> Int {
         Int(table[position / blockSize]) * blockSize + position % blockSize
+    }
+
+    func logits(for context: [Int]) -> [Float] {
+        Self.logits(for: window.map { Array(context.suffix($0)) } ?? context, vocabularySize: vocabularySize)
     }
 
     static func logits(for context: [Int], vocabularySize: Int) -> [Float] {

@@ -36,4 +36,27 @@ public struct RequestSamplers: Sendable {
         samplers[id] = sampler
         return token
     }
+
+    /// Verifies request `id`'s drafts (spec §4.7): `logits(i)` is the row after draft token
+    /// `i - 1` (row 0 follows the last real token). Returns the accepted drafts and then one
+    /// token: the correction at the first rejection, or the bonus token after the last row.
+    public mutating func verify(
+        _ id: RequestID, drafts: [Int], logits: (Int) -> UnsafeMutableBufferPointer<Float>
+    ) -> [SampledToken] {
+        guard var sampler = samplers.removeValue(forKey: id) else {
+            preconditionFailure("no sampler for \(id): its first ScheduledRequest carried no newRequest")
+        }
+        var tokens: [SampledToken] = []
+        for (index, draft) in drafts.enumerated() {
+            let (token, accepted) = sampler.verify(logits(index), draft: draft)
+            tokens.append(token)
+            if !accepted {
+                samplers[id] = sampler
+                return tokens
+            }
+        }
+        tokens.append(sampler.sample(logits(drafts.count)))
+        samplers[id] = sampler
+        return tokens
+    }
 }

@@ -99,6 +99,20 @@ public struct KVCacheManager: Sendable {
         }
     }
 
+    /// Returns the request's blocks past the first `blocksNeeded(forTokens: tokenCount)`: those
+    /// that held only rejected draft tokens. They were never registered in the prefix cache
+    /// (only blocks full of known tokens are), so they go straight back to the free queue.
+    public mutating func releaseBlocks(of id: RequestID, beyondTokens tokenCount: Int) {
+        guard var blocks = blocksByRequest[id] else { return }
+        let keep = blocksNeeded(forTokens: tokenCount)
+        guard blocks.count > keep else { return }
+        precondition((registeredCounts[id] ?? 0) <= keep, "a block past the known tokens was registered in the cache")
+        let extra = blocks[keep...]
+        blocks.removeSubrange(keep...)
+        blocksByRequest[id] = blocks
+        for block in extra.reversed() { pool.release(CollectionOfOne(block)) }
+    }
+
     /// The request's physical blocks in position order, as runners index them.
     public func blockTable(for id: RequestID) -> [Int32] {
         (blocksByRequest[id] ?? []).map(\.rawValue)

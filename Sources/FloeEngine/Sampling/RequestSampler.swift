@@ -47,6 +47,15 @@ public struct RequestSampler: Sendable {
     /// Picks the next token from `logits` (the buffer is used as scratch and left processed)
     /// and records it.
     public mutating func sample(_ logits: UnsafeMutableBufferPointer<Float>) -> SampledToken {
+        verify(logits, draft: nil).token
+    }
+
+    /// Checks a speculative draft token against the target distribution in `logits` (spec
+    /// §4.7, drafts as point masses): greedy requests accept it iff it is the argmax; sampled
+    /// ones accept it with probability p(draft), else draw from p with the draft's mass
+    /// removed, so the emitted token is distributed exactly as p. Records the emitted token.
+    /// With no draft this is plain sampling.
+    public mutating func verify(_ logits: UnsafeMutableBufferPointer<Float>, draft: Int?) -> (token: SampledToken, accepted: Bool) {
         var logprobs: [Float]?
         if params.logprobs != nil, params.logprobsMode == .raw {
             logprobs = LogitsProcessing.logSoftmax(UnsafeBufferPointer(logits))
@@ -60,6 +69,7 @@ public struct RequestSampler: Sendable {
         }
 
         let token: Int
+        var accepted = false
         if params.isGreedy {
             token = LogitsProcessing.argmax(UnsafeBufferPointer(logits))
             if params.logprobs != nil, params.logprobsMode == .processed {
@@ -70,7 +80,11 @@ public struct RequestSampler: Sendable {
             for index in logits.indices { logits[index] *= inverseTemperature }
             let (tokens, weights) = LogitsProcessing.truncatedCandidates(
                 UnsafeBufferPointer(logits), minP: params.minP, topK: params.topK, topP: params.topP)
-            token = draw(from: tokens, weights: weights)
+            if let draft {
+                (token, accepted) = acceptOrRecover(draft: draft, tokens: tokens, weights: weights)
+            } else {
+                token = draw(from: tokens, weights: weights)
+            }
             if params.logprobs != nil, params.logprobsMode == .processed {
                 logprobs = processedLogprobs(vocabularySize: logits.count, tokens: tokens, weights: weights)
             }
@@ -82,7 +96,29 @@ public struct RequestSampler: Sendable {
             }
         }
         accept(token)
-        return SampledToken(tokenID: token, logprobs: positionLogprobs)
+        if params.isGreedy { accepted = token == draft }
+        return (SampledToken(tokenID: token, logprobs: positionLogprobs), accepted)
+    }
+
+    /// Accepts `draft` iff u ≤ p(draft), u uniform; otherwise draws from the candidates
+    /// without the draft. Both draws come from this output index's own generator.
+    private func acceptOrRecover(draft: Int, tokens: [Int], weights: [Float]) -> (Int, Bool) {
+        var generator = Self.generator(seed: seed, outputIndex: outputCount)
+        let total = weights.reduce(0, +)
+        let draftIndex = tokens.firstIndex(of: draft)
+        let probability = draftIndex.map { weights[$0] / total } ?? 0
+        if generator.nextUnitFloat() <= probability { return (draft, true) }
+        var remaining = weights
+        if let draftIndex { remaining[draftIndex] = 0 }
+        let remainingTotal = remaining.reduce(0, +)
+        // Only the draft had mass (p(draft) = 1 yet u > 1 cannot happen): keep it.
+        guard remainingTotal > 0 else { return (draft, true) }
+        var threshold = generator.nextUnitFloat() * remainingTotal
+        for (index, weight) in remaining.enumerated() where weight > 0 {
+            threshold -= weight
+            if threshold < 0 { return (tokens[index], false) }
+        }
+        return (tokens[remaining.lastIndex(where: { $0 > 0 })!], false)
     }
 
     /// The generator for output token `outputIndex`: a fresh stream per (seed, index).

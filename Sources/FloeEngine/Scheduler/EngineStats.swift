@@ -7,6 +7,8 @@ public struct EngineStats: Sendable, Equatable {
     public var prefixCache = PrefixCacheStats()
     /// Preemptions since the engine started.
     public var preemptionCount = 0
+    /// Speculative decoding counters (all zero when it is off).
+    public var speculative = SpeculativeStats()
 
     public init() {}
 

@@ -26,10 +26,16 @@ public struct Scheduler: Sendable {
     /// The step scheduled and not yet updated.
     private var inFlight: [ScheduledRequest] = []
     public private(set) var preemptionCount = 0
+    /// Drafts decodes when speculative decoding is on.
+    private var proposer: (any DraftProposer)?
+    public private(set) var speculativeStats = SpeculativeStats()
 
     public init(config: SchedulerConfig) throws(SchedulerError) {
         try config.validate()
         self.config = config
+        if let speculative = config.speculative {
+            do { proposer = try SuffixProposer(config: speculative) } catch { throw .invalidConfig(error.description) }
+        }
         kvCache = KVCacheManager(
             blockCount: config.blockCount, blockSize: config.blockSize, enablesPrefixCaching: config.enablesPrefixCaching)
     }
@@ -82,6 +88,7 @@ public struct Scheduler: Sendable {
         stats.kvCacheUsage = kvCache.usage
         stats.prefixCache = kvCache.prefixCacheStats
         stats.preemptionCount = preemptionCount
+        stats.speculative = speculativeStats
         return stats
     }
 
@@ -93,20 +100,28 @@ public struct Scheduler: Sendable {
         var scheduled: [ScheduledRequest] = []
         var preemptedThisStep = false
 
+        // Batch-size gating (spec §4.8): only the first requests of the batch may draft.
+        let draftingLimit = config.speculative?.draftingRequestLimit(batchSize: running.count) ?? 0
         var index = 0
         runningLoop: while index < running.count, budget > 0 {
             let id = running[index]
             let request = requests[id]!
             let newTokenCount = min(request.tokenCount - request.numComputedTokens, budget)
             guard newTokenCount > 0 else { index += 1; continue }
-            while kvCache.allocateSlots(for: request, newTokenCount: newTokenCount) == nil {
-                let victim = running.removeLast()
-                preempt(victim)
-                preemptedThisStep = true
-                if victim == id { break runningLoop }
+            var drafts = index < draftingLimit ? proposeDrafts(for: request, budget: budget) : []
+            if !drafts.isEmpty, kvCache.allocateSlots(for: request, newTokenCount: newTokenCount + drafts.count) == nil {
+                drafts = []  // No room for the drafts: decode plainly (preempting if need be).
             }
-            scheduled.append(makeScheduled(id, newTokenCount: newTokenCount))
-            budget -= newTokenCount
+            if drafts.isEmpty {
+                while kvCache.allocateSlots(for: request, newTokenCount: newTokenCount) == nil {
+                    let victim = running.removeLast()
+                    preempt(victim)
+                    preemptedThisStep = true
+                    if victim == id { break runningLoop }
+                }
+            }
+            scheduled.append(makeScheduled(id, newTokenCount: newTokenCount, drafts: drafts))
+            budget -= newTokenCount + drafts.count
             index += 1
         }
 
@@ -139,9 +154,23 @@ public struct Scheduler: Sendable {
         return output
     }
 
+    /// Draft tokens for a decode, never reaching past `maxModelLen`, `maxTokens` (the step
+    /// also emits one token of its own) or the step's budget.
+    private func proposeDrafts(for request: Request, budget: Int) -> [Int] {
+        guard let proposer, let speculative = config.speculative,
+            request.tokenCount - request.numComputedTokens == 1
+        else { return [] }
+        let room = min(
+            speculative.draftWidth, config.maxModelLen - request.tokenCount - 1,
+            request.params.maxTokens - request.outputTokenIDs.count - 1, budget - 1)
+        guard room > 0 else { return [] }
+        return Array(proposer.propose(for: request, maxTokens: room).prefix(room))
+    }
+
     /// Builds the runner's view of a request's slice and advances `numComputedTokens` past it:
-    /// from here on the scheduler treats the step's KV as written.
-    private mutating func makeScheduled(_ id: RequestID, newTokenCount: Int) -> ScheduledRequest {
+    /// from here on the scheduler treats the step's KV as written. Drafts ride after the slice
+    /// but count as computed only once accepted (`update(from:)`).
+    private mutating func makeScheduled(_ id: RequestID, newTokenCount: Int, drafts: [Int] = []) -> ScheduledRequest {
         var request = requests[id]!
         let start = request.numComputedTokens
         let end = start + newTokenCount
@@ -152,8 +181,9 @@ public struct Scheduler: Sendable {
                 samplingSeed: request.samplingSeed, stopTokenIDs: request.stopTokenIDs)
         }
         let scheduled = ScheduledRequest(
-            id: id, tokenIDs: request.tokens(in: start..<end), positionStart: start,
-            blockTable: kvCache.blockTable(for: id), needsLogits: end == request.tokenCount, newRequest: newRequest)
+            id: id, tokenIDs: request.tokens(in: start..<end) + drafts, positionStart: start,
+            blockTable: kvCache.blockTable(for: id), needsLogits: end == request.tokenCount, newRequest: newRequest,
+            draftTokenIDs: drafts)
         request.numComputedTokens = end
         requests[id] = request
         return scheduled
@@ -185,7 +215,9 @@ public struct Scheduler: Sendable {
             var result = RequestStepOutput(id: scheduled.id, newTokenIDs: [])
             result.promptLogprobs = output.promptLogprobs[scheduled.id] ?? []
             if scheduled.needsLogits {
-                for sampled in output.sampledTokens[scheduled.id] ?? [] {
+                let sampledTokens = output.sampledTokens[scheduled.id] ?? []
+                if !scheduled.draftTokenIDs.isEmpty { recordVerification(of: scheduled, sampled: sampledTokens) }
+                for sampled in sampledTokens {
                     // Appended in place: a copy would make every step copy the whole output.
                     requests[scheduled.id]!.outputTokenIDs.append(sampled.tokenID)
                     result.newTokenIDs.append(sampled.tokenID)
@@ -197,12 +229,32 @@ public struct Scheduler: Sendable {
                     }
                 }
             }
-            if let reason = result.finishReason { finish([scheduled.id], reason: reason) }
+            if proposer != nil, !result.newTokenIDs.isEmpty {
+                proposer!.observe(requests[scheduled.id]!, newTokens: result.newTokenIDs[...])
+            }
+            if let reason = result.finishReason {
+                finish([scheduled.id], reason: reason)
+            } else if !scheduled.draftTokenIDs.isEmpty {
+                // Blocks that only held rejected drafts go back to the pool.
+                kvCache.releaseBlocks(of: scheduled.id, beyondTokens: requests[scheduled.id]!.tokenCount)
+            }
             if !result.newTokenIDs.isEmpty || !result.promptLogprobs.isEmpty || result.isFinished {
                 results.append(result)
             }
         }
         return results
+    }
+
+    /// Accepted drafts are the leading sampled tokens equal to the drafts (the runner returns
+    /// them, then one token of its own); their KV, written by this step, is now valid.
+    private mutating func recordVerification(of scheduled: ScheduledRequest, sampled: [SampledToken]) {
+        let drafts = scheduled.draftTokenIDs
+        var accepted = 0
+        while accepted < drafts.count, accepted < sampled.count - 1, sampled[accepted].tokenID == drafts[accepted] {
+            accepted += 1
+        }
+        requests[scheduled.id]!.numComputedTokens += accepted
+        speculativeStats.record(drafted: drafts.count, accepted: accepted)
     }
 
     /// Stop rules after a token was appended: a stop token (once `minTokens` are out), then
@@ -246,6 +298,7 @@ public struct Scheduler: Sendable {
                 waiting.remove(at: index)
             }
             kvCache.free(id, contentIsValid: contentIsValid)
+            proposer?.stop(id)
             if knownToExecutor.remove(id) != nil { finishedSinceLastStep.append(id) }
         }
     }

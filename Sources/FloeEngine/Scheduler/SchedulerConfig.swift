@@ -18,11 +18,15 @@ public struct SchedulerConfig: Sendable, Equatable {
     /// Split prompts longer than the remaining budget across steps. When off, a prompt that
     /// does not fit the step's remaining budget waits for a later step.
     public var enablesChunkedPrefill: Bool
+    /// Speculative decoding (nil: off).
+    public var speculative: SpeculativeConfig?
 
     public init(
         maxModelLen: Int, blockCount: Int, blockSize: Int = 16, maxNumBatchedTokens: Int = 2048,
-        maxNumSeqs: Int = 256, enablesPrefixCaching: Bool = true, enablesChunkedPrefill: Bool = true
+        maxNumSeqs: Int = 256, enablesPrefixCaching: Bool = true, enablesChunkedPrefill: Bool = true,
+        speculative: SpeculativeConfig? = nil
     ) {
+        self.speculative = speculative
         self.maxNumBatchedTokens = maxNumBatchedTokens
         self.maxNumSeqs = maxNumSeqs
         self.maxModelLen = maxModelLen
@@ -38,6 +42,7 @@ public struct SchedulerConfig: Sendable, Equatable {
         guard maxModelLen > 0 else { throw .invalidConfig("maxModelLen must be positive, got \(maxModelLen)") }
         guard blockCount > 0 else { throw .invalidConfig("blockCount must be positive, got \(blockCount)") }
         guard blockSize > 0 else { throw .invalidConfig("blockSize must be positive, got \(blockSize)") }
+        do { try speculative?.validate() } catch { throw .invalidConfig(error.description) }
         if !enablesChunkedPrefill, maxNumBatchedTokens < maxModelLen {
             throw .invalidConfig(
                 "without chunked prefill, maxNumBatchedTokens (\(maxNumBatchedTokens)) must be at least maxModelLen (\(maxModelLen))")

@@ -38,11 +38,16 @@ public struct ScheduledRequest: Sendable {
     public let needsLogits: Bool
     /// Set the first time the runner sees the request, and again after it was preempted.
     public let newRequest: NewRequestData?
+    /// Speculative draft tokens: the tail of `tokenIDs`. The runner takes logits at the last
+    /// `draftTokenIDs.count + 1` rows and returns the accepted drafts plus one token
+    /// (`SpeculativeVerifier`).
+    public let draftTokenIDs: [Int]
 
     public init(
         id: RequestID, tokenIDs: [Int], positionStart: Int, blockTable: [Int32], needsLogits: Bool,
-        newRequest: NewRequestData?
+        newRequest: NewRequestData?, draftTokenIDs: [Int] = []
     ) {
+        self.draftTokenIDs = draftTokenIDs
         self.id = id
         self.tokenIDs = tokenIDs
         self.positionStart = positionStart
