@@ -10,11 +10,17 @@ public struct EngineOptions: Sendable {
     public var maxNumBatchedTokens: Int
     public var blockSize: Int
     public var enablesPrefixCaching: Bool
+    /// `--device`: `cpu` or `cuda` (checked by the command line; the backend is chosen from it).
+    public var device: String
+    /// `--dtype`: `auto`, `float32`, `bfloat16` or `float16` (CPU computes in float32).
+    public var dtype: String
 
     public init(
         kvCacheBytes: Int = 512 << 20, maxModelLen: Int? = nil, maxNumSeqs: Int = 256, maxNumBatchedTokens: Int = 2048,
-        blockSize: Int = 16, enablesPrefixCaching: Bool = true
+        blockSize: Int = 16, enablesPrefixCaching: Bool = true, device: String = "cpu", dtype: String = "auto"
     ) {
+        self.device = device
+        self.dtype = dtype
         self.kvCacheBytes = kvCacheBytes
         self.maxModelLen = maxModelLen
         self.maxNumSeqs = maxNumSeqs

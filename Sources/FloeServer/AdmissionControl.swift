@@ -11,16 +11,17 @@ final class AdmissionControl: Sendable {
         limit = maxWaitingRequests.map { maxNumSeqs + $0 }
     }
 
-    /// Takes a slot or throws the 429; pair with `release()`.
-    func admit() throws(OpenAIError) {
-        let now = active.add(1, ordering: .relaxed).newValue
+    /// Takes `count` slots (one per prompt) or throws the 429; pair with
+    /// `release(count)`.
+    func admit(_ count: Int = 1) throws(OpenAIError) {
+        let now = active.add(count, ordering: .relaxed).newValue
         if let limit, now > limit {
-            active.subtract(1, ordering: .relaxed)
+            active.subtract(count, ordering: .relaxed)
             throw ErrorMapping.queueFull(limit: limit)
         }
     }
 
-    func release() { active.subtract(1, ordering: .relaxed) }
+    func release(_ count: Int = 1) { active.subtract(count, ordering: .relaxed) }
 
     var activeCount: Int { active.load(ordering: .relaxed) }
 }

@@ -13,6 +13,8 @@ import Hummingbird
 struct SSEStreamer: Sendable {
     let service: OpenAIService
     let promptTokens: Int
+    /// Admission slots to give back when the stream ends.
+    let admitted: Int
     let started: ContinuousClock.Instant
     /// Chunks sent before any token (chat's `role` deltas).
     let preamble: [Data]
@@ -36,7 +38,7 @@ struct SSEStreamer: Sendable {
         let body = ResponseBody { writer in
             defer {
                 pump.cancel()
-                service.admission.release()
+                service.admission.release(admitted)
             }
             try await write(relay, to: &writer)
         }
@@ -49,15 +51,12 @@ struct SSEStreamer: Sendable {
     {
         var completionTokens = 0
         var finishReason = "abort"
-        var sawToken = false
+        var firstToken: Double?
         do {
             for data in preamble { try await send(data, &writer) }
             do {
                 for try await delta in relay {
-                    if !sawToken, !delta.tokenIDs.isEmpty {
-                        sawToken = true
-                        service.metrics.recordFirstToken(after: seconds(since: started))
-                    }
+                    if firstToken == nil, !delta.tokenIDs.isEmpty { firstToken = seconds(since: started) }
                     completionTokens += delta.tokenIDs.count
                     if let reason = delta.finishReason { finishReason = reason.rawValue }
                     try await send(try chunk(delta), &writer)
@@ -81,7 +80,7 @@ struct SSEStreamer: Sendable {
         }
         service.metrics.recordFinished(
             reason: finishReason, promptTokens: promptTokens, completionTokens: completionTokens,
-            seconds: seconds(since: started))
+            seconds: seconds(since: started), firstTokenSeconds: firstToken)
     }
 
     private func send(_ json: Data, _ writer: inout any ResponseBodyWriter) async throws {

@@ -18,12 +18,15 @@ public struct ServerConfig: Sendable {
     public var seed: UInt64?
     /// Largest request body accepted.
     public var maxBodyBytes: Int
+    /// The device the engine runs on (`cpu`, `cuda`), as `--device` named it.
+    public var device: String
 
     public init(
         host: String = "0.0.0.0", port: Int = 8000, servedModelNames: [String], apiKey: String? = nil,
         maxWaitingRequests: Int? = nil, chatTemplate: ChatTemplate? = nil, seed: UInt64? = nil,
-        maxBodyBytes: Int = 32 << 20
+        maxBodyBytes: Int = 32 << 20, device: String = "cpu"
     ) {
+        self.device = device
         self.host = host
         self.port = port
         self.servedModelNames = servedModelNames

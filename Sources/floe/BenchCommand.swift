@@ -8,7 +8,9 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure prefill/decode tokens/s next to the memory-bandwidth bound and llama-bench.")
+        abstract: "Measure prefill/decode tokens/s next to the memory-bandwidth bound and llama-bench.",
+        discussion: "`floe bench serve` load-tests an OpenAI-compatible server instead (see `floe bench serve --help`).",
+        subcommands: [BenchServeCommand.self])
 
     @OptionGroup var modelOptions: ModelOptions
 

@@ -15,6 +15,8 @@ struct BenchOfflineCommand: AsyncParsableCommand {
     @Option(name: .customLong("num-prompts")) var prompts = 64
     @Option(name: .customLong("input-len")) var inputLength = 128
     @Option(name: .customLong("output-len")) var outputLength = 128
+    @Option(name: .customLong("max-num-seqs"), help: "Most requests in one batch (256), as `floe serve --max-num-seqs`.")
+    var maxNumSeqs = 256
     @Option(name: .customLong("sequential-prompts"), help: "How many prompts to run one at a time for the baseline.")
     var sequentialPrompts = 4
     @Option(name: .customLong("kv-cache-memory"), help: "KV cache size (2GiB, 512MB) or fraction of available memory (0.3, 30%).")
@@ -25,9 +27,10 @@ struct BenchOfflineCommand: AsyncParsableCommand {
 
     func run() async throws {
         let llm = try LLM(
-            model: modelOptions.model, backend: CPUBackend(threads: modelOptions.resolvedThreads),
+            model: try await modelOptions.localPath(), backend: CPUBackend(threads: modelOptions.resolvedThreads),
             options: EngineOptions(
-                kvCacheBytes: try KVCacheBudget(parsing: kvCacheMemory).resolvedBytes(), maxModelLen: inputLength + outputLength))
+                kvCacheBytes: try KVCacheBudget(parsing: kvCacheMemory).resolvedBytes(), maxModelLen: inputLength + outputLength,
+                maxNumSeqs: maxNumSeqs))
         let prompts = OfflineThroughput.randomPrompts(
             count: prompts, length: inputLength, vocabulary: llm.loaded.model.vocabularySize)
         if let promptsOut { try JSONEncoder().encode(prompts).write(to: URL(fileURLWithPath: promptsOut)) }

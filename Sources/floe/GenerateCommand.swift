@@ -7,7 +7,7 @@ import FloeTokenizers
 import Foundation
 
 /// `floe generate`: load a model, stream a completion of one prompt to stdout, report speed.
-struct GenerateCommand: ParsableCommand {
+struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate", abstract: "Generate text from a prompt and print prefill and decode speed.")
 
@@ -40,10 +40,10 @@ struct GenerateCommand: ParsableCommand {
     @Flag(name: .customLong("ignore-eos"), help: "Keep generating past end-of-sequence tokens.")
     var ignoreEOS = false
 
-    func run() throws {
+    func run() async throws {
         let params = SamplingParams(temperature: temperature, topP: topP, topK: topK, seed: seed, maxTokens: maxTokens)
         do { try params.validate() } catch { throw ValidationError(error.description) }
-        let loaded = try modelOptions.load()
+        let loaded = try modelOptions.load(path: try await modelOptions.localPath())
         let text: String
         if chat {
             guard let template = loaded.chatTemplate else {

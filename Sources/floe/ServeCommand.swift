@@ -12,9 +12,18 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve a model over an OpenAI-compatible HTTP API (like `vllm serve`).")
 
-    @Argument(help: ArgumentHelp("A GGUF file or Hugging Face model directory. [env: FLOE_MODEL]", valueName: "model"))
+    @Argument(help: ArgumentHelp(
+        "A GGUF file, a Hugging Face model directory, or a Hugging Face repo id (org/name, or org/name:file.gguf), "
+            + "downloaded into the HF cache (HF_HOME, HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE apply). [env: FLOE_MODEL]",
+        valueName: "model"))
     var positionalModel: String?
     @Option(help: "Same as the positional MODEL.") var model: String?
+    @Option(help: "Branch, tag or commit of a Hugging Face repo id (main). [env: FLOE_REVISION]") var revision: String?
+    @Option(name: .customLong("gguf-file"), help: "The GGUF file to take from a Hugging Face repo id. [env: FLOE_GGUF_FILE]")
+    var ggufFile: String?
+    @Option(help: "Device to run on: cpu or cuda (cpu). [env: FLOE_DEVICE]") var device: String?
+    @Option(help: "Weight/activation type: auto, float32, bfloat16, float16 (auto; the CPU computes in float32). [env: FLOE_DTYPE]")
+    var dtype: String?
     @Option(help: "Address to bind. [env: FLOE_HOST]") var host: String?
     @Option(help: "Port to listen on. [env: FLOE_PORT]") var port: Int?
     @Option(name: .customLong("served-model-name"), parsing: .upToNextOption,
@@ -70,12 +79,14 @@ struct ServeCommand: AsyncParsableCommand {
             guard let value = Int(raw) else { throw ValidationError("\(name)=\(raw) is not an integer") }
             return value
         }
-        guard let modelPath = positionalModel ?? model ?? env["FLOE_MODEL"] else {
-            throw ValidationError("no model: pass MODEL (a .gguf file or HF directory) or set FLOE_MODEL")
+        guard let modelName = positionalModel ?? model ?? env["FLOE_MODEL"] else {
+            throw ValidationError("no model: pass MODEL (a .gguf file, an HF directory or an HF repo id) or set FLOE_MODEL")
         }
-        guard FileManager.default.fileExists(atPath: modelPath) else { throw ValidationError("model not found at '\(modelPath)'") }
+        let placement = try DevicePlacement(device: device ?? env["FLOE_DEVICE"] ?? "cpu", dtype: dtype ?? env["FLOE_DTYPE"] ?? "auto")
+        let modelPath = try await ModelSource.localPath(
+            for: modelName, revision: revision ?? env["FLOE_REVISION"], ggufFile: ggufFile ?? env["FLOE_GGUF_FILE"])
         let envPrefixCaching = env["FLOE_ENABLE_PREFIX_CACHING"].map { ["1", "true", "yes"].contains($0.lowercased()) }
-        var options = EngineOptions()
+        var options = EngineOptions(device: placement.device, dtype: placement.dtype)
         options.maxModelLen = try maxModelLen ?? int("FLOE_MAX_MODEL_LEN")
         options.maxNumSeqs = try maxNumSeqs ?? int("FLOE_MAX_NUM_SEQS") ?? options.maxNumSeqs
         options.maxNumBatchedTokens = try maxNumBatchedTokens ?? int("FLOE_MAX_NUM_BATCHED_TOKENS") ?? options.maxNumBatchedTokens
@@ -86,12 +97,12 @@ struct ServeCommand: AsyncParsableCommand {
         let templatePath = chatTemplate ?? env["FLOE_CHAT_TEMPLATE"]
         let template = try templatePath.map { try ChatTemplate(String(contentsOfFile: $0, encoding: .utf8)) }
         let names = !servedModelNames.isEmpty ? servedModelNames
-            : env["FLOE_SERVED_MODEL_NAME"].map { $0.split(separator: ",").map(String.init) } ?? [modelPath]
+            : env["FLOE_SERVED_MODEL_NAME"].map { $0.split(separator: ",").map(String.init) } ?? [modelName]
         let config = ServerConfig(
             host: host ?? env["FLOE_HOST"] ?? "0.0.0.0", port: try port ?? int("FLOE_PORT") ?? 8000,
             servedModelNames: names, apiKey: apiKey ?? env["FLOE_API_KEY"],
             maxWaitingRequests: try maxWaitingRequests ?? int("FLOE_MAX_WAITING_REQUESTS"), chatTemplate: template,
-            seed: try seed ?? int("FLOE_SEED").map { UInt64(bitPattern: Int64($0)) })
+            seed: try seed ?? int("FLOE_SEED").map { UInt64(bitPattern: Int64($0)) }, device: placement.device)
 
         let llm = try LLM(model: modelPath, backend: CPUBackend(threads: threadCount), options: options)
         let server = FloeHTTPServer(llm: llm, modelPath: modelPath, config: config)
