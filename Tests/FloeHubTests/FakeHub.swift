@@ -83,10 +83,10 @@ final class FakeHub: Sendable {
             let repo = "\(context.parameters.get("org") ?? "")/\(context.parameters.get("name") ?? "")"
             guard repo == Self.repo, let file = context.parameters.get("file"), files[file] != nil else { return Self.notFound }
             let data = try contents(file)
-            var headers: HTTPFields = [HTTPField.Name("X-Repo-Commit")!: commit]
+            var headers: HTTPFields = [FieldName("X-Repo-Commit")!: commit]
             if let digest = digests[file] {
-                headers[HTTPField.Name("X-Linked-Etag")!] = "\"\(digest)\""
-                headers[HTTPField.Name("X-Linked-Size")!] = String(data.count)
+                headers[FieldName("X-Linked-Etag")!] = "\"\(digest)\""
+                headers[FieldName("X-Linked-Size")!] = String(data.count)
                 headers[.location] = "http://127.0.0.1:\(port)/cdn/\(digest)"
                 return Response(status: .found, headers: headers)
             }
@@ -127,7 +127,7 @@ final class FakeHub: Sendable {
 
     static var notFound: Response {
         Response(
-            status: .notFound, headers: [HTTPField.Name("X-Error-Code")!: "RepoNotFound"],
+            status: .notFound, headers: [FieldName("X-Error-Code")!: "RepoNotFound"],
             body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"Repository Not Found\"}")))
     }
 }
@@ -151,3 +151,6 @@ struct RecordingMiddleware<Context: RequestContext>: RouterMiddleware {
         return try await next(request, context)
     }
 }
+
+/// Header names (`HTTPField` itself is not re-exported by Hummingbird).
+typealias FieldName = HTTPFields.Element.Name

@@ -140,7 +140,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: cacheRoot) }
         let hub = try await FakeHub.start()
         let unknown = await outcome { try await downloader(hub).localPath(for: try HubModelReference(repo: "floe-test/nope")) }
-        let noFile = await Result {
+        let noFile = await outcome {
             try await downloader(hub).localPath(for: try HubModelReference(repo: FakeHub.repo, ggufFile: "other.gguf"))
         }
         await hub.stop()

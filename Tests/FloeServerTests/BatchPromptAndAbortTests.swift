@@ -72,7 +72,7 @@ struct BatchPromptAndAbortTests {
     @Test(.enabled(if: TestServer.smolLM2 != nil))
     func nonStreamingClientThatHangsUpIsAborted() async throws {
         let server = try await TestServer.start(
-            model: TestServer.smolLM2!, options: .init(kvCacheBytes: 64 << 20, maxModelLen: 4096))
+            model: TestServer.smolLM2!, options: .init(kvCacheBytes: 256 << 20, maxModelLen: 4096))
         let client = Task {
             let request = server.makeRequest(
                 .POST, "/v1/completions", body: #"{"prompt": "Once", "max_tokens": 3000, "ignore_eos": true}"#, apiKey: nil)
