@@ -12,8 +12,9 @@ cd "$(dirname "$0")/.."
 threads="${1:-$(nproc)}"
 concurrency=16; prompts=64; input=128; output=128
 model=$(scripts/fetch-model.sh smollm2-135m)
-swift build -c release --product floe >&2
-floe=.build/release/floe
+# FLOE_BIN: a built floe to use (default: build one with `swift build -c release`).
+if [ -z "${FLOE_BIN:-}" ]; then swift build -c release --product floe >&2; FLOE_BIN=.build/release/floe; fi
+floe="$FLOE_BIN"
 mkdir -p .bench
 uptime
 

@@ -11,17 +11,16 @@ final class AdmissionControl: Sendable {
         limit = maxWaitingRequests.map { maxNumSeqs + $0 }
     }
 
-    /// Takes `count` slots (one per prompt) or throws the 429; pair with
-    /// `release(count)`.
-    func admit(_ count: Int = 1) throws(OpenAIError) {
-        let now = active.add(count, ordering: .relaxed).newValue
+    /// Takes a slot or throws the 429; pair with `release()`.
+    func admit() throws(OpenAIError) {
+        let now = active.add(1, ordering: .relaxed).newValue
         if let limit, now > limit {
-            active.subtract(count, ordering: .relaxed)
+            active.subtract(1, ordering: .relaxed)
             throw ErrorMapping.queueFull(limit: limit)
         }
     }
 
-    func release(_ count: Int = 1) { active.subtract(count, ordering: .relaxed) }
+    func release() { active.subtract(1, ordering: .relaxed) }
 
     var activeCount: Int { active.load(ordering: .relaxed) }
 }

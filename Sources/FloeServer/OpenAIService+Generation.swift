@@ -97,21 +97,22 @@ extension OpenAIService {
             id: id, created: created, model: model, choices: choices, usage: usage(of: [completion])))
     }
 
-    /// Admits and submits a streaming request; the slots are released when the stream ends.
+    /// Admits and submits a streaming request (one admission slot, however many prompts); the
+    /// slot is released when the stream ends.
     private func startStream(
         prompts: [[Int]], params: SamplingParams, started: ContinuousClock.Instant, preamble: [Data],
         chunk: @escaping @Sendable (CompletionDelta) throws -> Data, usageChunk: (@Sendable (Usage) throws -> Data)?
     ) throws -> Response {
-        try admission.admit(prompts.count)
+        try admission.admit()
         var streams: [AsyncThrowingStream<CompletionDelta, any Error>] = []
         do {
             for prompt in prompts { streams.append(try llm.stream(promptTokenIDs: prompt, sampling: params)) }
         } catch {
-            admission.release(prompts.count)
+            admission.release()
             throw error  // Dropping the streams already made aborts their requests.
         }
         let streamer = SSEStreamer(
-            service: self, promptTokens: prompts.reduce(0) { $0 + $1.count }, admitted: prompts.count, started: started,
+            service: self, promptTokens: prompts.reduce(0) { $0 + $1.count }, started: started,
             preamble: preamble, chunk: chunk, usageChunk: usageChunk)
         return streamer.response(for: streams.count == 1 ? streams[0] : Self.merge(streams, samplesPerPrompt: params.n))
     }
@@ -150,8 +151,8 @@ extension OpenAIService {
     private func generate(
         prompts: [[Int]], params: SamplingParams, started: ContinuousClock.Instant, connection: (any Channel)?
     ) async throws -> [Completion] {
-        try admission.admit(prompts.count)
-        defer { admission.release(prompts.count) }
+        try admission.admit()
+        defer { admission.release() }
         let llm = self.llm
         let work = Task { try await llm.generate(promptTokenIDs: prompts, sampling: params) }
         // Hummingbird does not cancel a handler whose client hung up, so watch the connection.

@@ -13,8 +13,6 @@ import Hummingbird
 struct SSEStreamer: Sendable {
     let service: OpenAIService
     let promptTokens: Int
-    /// Admission slots to give back when the stream ends.
-    let admitted: Int
     let started: ContinuousClock.Instant
     /// Chunks sent before any token (chat's `role` deltas).
     let preamble: [Data]
@@ -38,7 +36,7 @@ struct SSEStreamer: Sendable {
         let body = ResponseBody { writer in
             defer {
                 pump.cancel()
-                service.admission.release(admitted)
+                service.admission.release()
             }
             try await write(relay, to: &writer)
         }
