@@ -34,7 +34,8 @@ public struct ServeBenchmarkReport: Codable, Sendable {
     public var completed: Int
     public var failed: Int
     public var errors: [String]
-    public var requestRate: Double
+    /// Requests per second; nil for an infinite rate (all sent at once; JSON has no inf).
+    public var requestRate: Double?
     public var burstiness: Double
     public var maxConcurrency: Int?
     public var durationSeconds: Double
@@ -97,7 +98,7 @@ public struct ServeBenchmarkReport: Codable, Sendable {
         completed = good.count
         failed = outcomes.count - good.count
         errors = Array(Set(outcomes.compactMap(\.error))).sorted().prefix(10).map { $0 }
-        requestRate = arrivals.rate
+        requestRate = arrivals.rate.isFinite ? arrivals.rate : nil
         burstiness = arrivals.burstiness
         self.maxConcurrency = maxConcurrency
         durationSeconds = duration
