@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Serving throughput and latency of SmolLM2 on this CPU, all in one run:
-#   1. the offline API (`floe bench-offline`, 64 prompts, at most 16 in the batch),
-#   2. `floe serve` driven over HTTP by `floe bench serve` (64 prompts, 16 concurrent clients),
+#   1. the offline API (`floe bench-offline`, the same number of prompts, at most 16 in the batch),
+#   2. `floe serve` driven over HTTP by `floe bench serve` (prompts: 64 unless given, 16 concurrent clients),
 #   3. llama.cpp's `llama-server` (built by you, outside this repo) with 16 slots, driven by the
 #      same `floe bench serve` command.
 # Every request: 128 random prompt tokens (sent as token ids), exactly 128 output tokens
 # (ignore_eos, greedy), streamed.
-#   LLAMA_SERVER=/path/to/llama-server scripts/bench-serve.sh [threads]
+#   LLAMA_SERVER=/path/to/llama-server scripts/bench-serve.sh [threads] [prompts]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-threads="${1:-$(nproc)}"
-concurrency=16; prompts=64; input=128; output=128
+threads="${1:-$(nproc)}"; prompts="${2:-64}"
+concurrency=16; input=128; output=128
 model=$(scripts/fetch-model.sh smollm2-135m)
 # FLOE_BIN: a built floe to use (default: build one with `swift build -c release`).
 if [ -z "${FLOE_BIN:-}" ]; then swift build -c release --product floe >&2; FLOE_BIN=.build/release/floe; fi

@@ -39,10 +39,12 @@ public struct ServeBenchmark: Sendable {
         if let maxConcurrency, maxConcurrency < 1 { throw BenchError.invalid("--max-concurrency must be at least 1") }
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
-        // One connection per concurrent request (AsyncHTTPClient's default is 8 per host).
+        // One connection per concurrent request (AsyncHTTPClient's default is 8 per host). Idle
+        // connections are dropped after 1 s, before servers with short keep-alive times (5 s in
+        // llama-server) close them under a request that would reuse them.
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10)))
         configuration.connectionPool = .init(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConcurrency ?? requests.count)
+            idleTimeout: .seconds(1), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConcurrency ?? requests.count)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             let report = try await run(requests, kind: kind, base: base, http: http)
