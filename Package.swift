@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "FloeTensor"),
@@ -41,7 +42,20 @@ let package = Package(
         .target(name: "FloeModels", dependencies: ["FloeTensor", "FloeWeights"]),
         .target(name: "FloeEngine"),
         .target(name: "FloeRunner", dependencies: ["FloeEngine", "FloeModels", "FloeTensor", "FloeWeights", "FloeTokenizers"]),
-        .target(name: "FloeBench", dependencies: ["FloeRunner", "FloeModels", "FloeEngine", "FloeTensor"]),
+        .target(
+            name: "FloeBench",
+            dependencies: [
+                "FloeRunner", "FloeModels", "FloeEngine", "FloeTensor", "FloeTokenizers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
+        // Hugging Face Hub downloads into the standard HF cache layout (`floe serve org/name`).
+        .target(
+            name: "FloeHub",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         // OpenAI wire types and their validation, free of any server framework.
         .target(name: "FloeOpenAI", dependencies: ["FloeEngine", "FloeTokenizers"]),
         // The HTTP server (`floe serve`): routes, SSE, error mapping, admission control.
@@ -51,11 +65,12 @@ let package = Package(
                 "FloeOpenAI", "FloeRunner", "FloeEngine", "FloeTokenizers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
         .executableTarget(
             name: "floe",
             dependencies: [
-                "FloeTensor", "FloeCPU", "FloeCUDA", "FloeCUDAChecks", "FloeWeights", "FloeTokenizers", "FloeModels", "FloeEngine", "FloeRunner", "FloeBench", "FloeServer",
+                "FloeTensor", "FloeCPU", "FloeCUDA", "FloeCUDAChecks", "FloeWeights", "FloeTokenizers", "FloeModels", "FloeEngine", "FloeRunner", "FloeBench", "FloeServer", "FloeHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "FloeCPUTests", dependencies: ["FloeCPU", "FloeTensor"]),
@@ -71,6 +86,15 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
+            name: "FloeHubTests",
+            dependencies: [
+                "FloeHub",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),

@@ -7,6 +7,7 @@ case fills the only slot with one stream and expects the next request to be refu
 
 import sys
 
+import httpx
 import openai
 
 
@@ -48,6 +49,20 @@ def main() -> int:
         c.choices[0].text for c in client.completions.create(
             model=model, prompt="The capital of France is", max_tokens=5, temperature=0, stream=True) if c.choices)
     assert streamed.startswith(completion.choices[0].text.split("\n\n")[0]), (streamed, completion)
+
+    # Several prompts in one request: choices are prompt-major; echo repeats each prompt.
+    batch = client.completions.create(
+        model=model, prompt=["The capital of France is", "Once upon a time"], max_tokens=3, temperature=0, echo=True)
+    assert [c.index for c in batch.choices] == [0, 1], batch
+    assert batch.choices[0].text.startswith("The capital of France is"), batch
+    assert batch.choices[1].text.startswith("Once upon a time"), batch
+
+    # vLLM's /tokenize sits beside /v1 (the openai package has no call for it).
+    root = base_url.removesuffix("/v1")
+    tokens = httpx.post(f"{root}/tokenize", json={"model": model, "prompt": "Hello world"}, timeout=30).json()
+    assert tokens["count"] == len(tokens["tokens"]) > 0, tokens
+    text = httpx.post(f"{root}/detokenize", json={"model": model, "tokens": tokens["tokens"]}, timeout=30).json()
+    assert text["prompt"].endswith("Hello world"), text
 
     expect_error(openai.BadRequestError, 400, lambda: client.chat.completions.create(
         model=model, messages=messages, temperature=-1))

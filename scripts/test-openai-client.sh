@@ -11,7 +11,7 @@ model="${FLOE_MODELS_DIR:-models}/SmolLM2-135M-Instruct.Q4_1.gguf"
 [[ -f "$model" ]] || scripts/fetch-model.sh smollm2-135m >/dev/null
 
 if [[ ! -x .venv-openai/bin/python ]]; then python3 -m venv .venv-openai; fi
-.venv-openai/bin/python -m pip install --quiet --disable-pip-version-check openai
+.venv-openai/bin/python -m pip install --quiet --disable-pip-version-check openai httpx
 
 if [[ -z "${FLOE_BIN:-}" ]]; then
   swift build -c release --product floe >/dev/null

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Floe's test suite: fetches the model files the tests read (sha256-checked), then runs
 # every test in release mode (model tests run real forward passes; debug Swift is too slow),
-# then the official `openai` Python client against `floe serve` (scripts/test-openai-client.sh).
+# then the official `openai` Python client against `floe serve` (scripts/test-openai-client.sh)
+# and the serving load test (scripts/test-load.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/fetch-model.sh smollm2-135m >/dev/null
@@ -14,3 +15,5 @@ swift test -c release -Xswiftc -enable-testing "$@"
 # Same flags as the tests, so the executable reuses their build.
 swift build -c release -Xswiftc -enable-testing --product floe >/dev/null
 FLOE_BIN="$(swift build -c release -Xswiftc -enable-testing --show-bin-path)/floe" scripts/test-openai-client.sh
+# The load test: 64 concurrent streaming clients, disconnects, metrics, RSS, SIGTERM drain.
+FLOE_BIN="$(swift build -c release -Xswiftc -enable-testing --show-bin-path)/floe" scripts/test-load.sh

@@ -127,9 +127,3 @@ public enum SuffixReplay {
     }
 }
 
-extension Duration {
-    fileprivate var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}

@@ -27,8 +27,8 @@ public struct CompletionRequest: Decodable, Sendable {
 
     /// Refuses what the server does not implement, before any work.
     public func checkSupported() throws(OpenAIError) {
-        if echo { throw .notSupported("echo") }
-        if case .several(let count) = prompt { throw .badRequest("batches of \(count) prompts are not supported yet; send one prompt per request", param: "prompt") }
+        // Echo with logprobs would need the prompt's logprobs in the same payload.
+        if echo, logprobs != nil { throw .badRequest("echo together with logprobs is not supported yet", param: "echo") }
     }
 }
 

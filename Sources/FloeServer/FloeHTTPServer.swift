@@ -20,13 +20,17 @@ public struct FloeHTTPServer: Sendable {
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         -> some ApplicationProtocol
     {
-        let router = Router()
+        let router = Router(context: FloeRequestContext.self)
         // Error mapping is outermost so that auth failures get OpenAI bodies too.
         router.add(middleware: OpenAIErrorMiddleware(metrics: service.metrics))
         if let apiKey = service.config.apiKey { router.add(middleware: APIKeyMiddleware(apiKey: apiKey)) }
         let service = self.service
-        router.post("/v1/completions") { request, _ in try await service.completions(request) }
-        router.post("/v1/chat/completions") { request, _ in try await service.chatCompletions(request) }
+        router.post("/v1/completions") { request, context in
+            try await service.completions(request, connection: context.channel)
+        }
+        router.post("/v1/chat/completions") { request, context in
+            try await service.chatCompletions(request, connection: context.channel)
+        }
         router.get("/v1/models") { _, _ in try service.models() }
         router.post("/tokenize") { request, _ in try await service.tokenize(request) }
         router.post("/detokenize") { request, _ in try await service.detokenize(request) }
@@ -37,6 +41,8 @@ public struct FloeHTTPServer: Sendable {
         logger.logLevel = .info
         return Application(
             router: router,
+            // One hang-up detector per connection: non-streaming handlers read it to abort.
+            server: .http1(configuration: .init(additionalChannelHandlers: [ClientHangUpDetector()])),
             configuration: .init(address: .hostname(service.config.host, port: service.config.port), serverName: "floe"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? service.config.port) },
             logger: logger)

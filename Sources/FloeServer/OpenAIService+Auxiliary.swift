@@ -48,7 +48,7 @@ extension OpenAIService {
     func versionResponse() throws -> Response { try Self.json(["version": Self.version]) }
 
     func metricsResponse() -> Response {
-        let text = metrics.render(engine: llm.stats, model: modelName)
+        let text = metrics.render(engine: llm.stats)
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))

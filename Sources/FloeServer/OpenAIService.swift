@@ -12,7 +12,7 @@ final class OpenAIService: Sendable {
     let llm: LLM
     let config: ServerConfig
     let modelPath: String
-    let metrics = ServerMetrics()
+    let metrics: ServerMetrics
     let admission: AdmissionControl
     let startTime = Int(Date().timeIntervalSince1970)
     private let requestCounter = Atomic<Int>(0)
@@ -21,6 +21,7 @@ final class OpenAIService: Sendable {
         self.llm = llm
         self.modelPath = modelPath
         self.config = config
+        metrics = ServerMetrics(model: config.servedModelNames.first ?? modelPath)
         admission = AdmissionControl(maxNumSeqs: llm.engine.config.maxNumSeqs, maxWaitingRequests: config.maxWaitingRequests)
     }
 
@@ -58,19 +59,27 @@ final class OpenAIService: Sendable {
         return try fields.samplingParams(maxTokens: maxTokens, defaultSeed: seed)
     }
 
-    /// Prompt ids from a completions `prompt`, checked against the vocabulary.
-    func promptTokenIDs(_ prompt: PromptInput) throws(OpenAIError) -> [Int] {
+    /// Prompt ids of each completions prompt, checked against the vocabulary.
+    func promptTokenIDs(_ prompt: PromptInput) throws(OpenAIError) -> [[Int]] {
         switch prompt {
-        case .text(let text):
-            return llm.tokenizer.encode(text)
-        case .tokenIDs(let ids):
+        case .texts(let texts):
+            return texts.map { llm.tokenizer.encode($0) }
+        case .tokenIDLists(let lists):
             let vocabulary = llm.loaded.model.vocabularySize
-            if let bad = ids.first(where: { $0 < 0 || $0 >= vocabulary }) {
-                throw .badRequest("token id \(bad) is out of range [0, \(vocabulary))", param: "prompt")
+            for ids in lists {
+                if let bad = ids.first(where: { $0 < 0 || $0 >= vocabulary }) {
+                    throw .badRequest("token id \(bad) is out of range [0, \(vocabulary))", param: "prompt")
+                }
             }
-            return ids
-        case .several(let count):
-            throw .badRequest("batches of \(count) prompts are not supported yet", param: "prompt")
+            return lists
+        }
+    }
+
+    /// The prompt text `echo` repeats: as sent, or decoded from the ids.
+    func promptTexts(_ prompt: PromptInput) -> [String] {
+        switch prompt {
+        case .texts(let texts): texts
+        case .tokenIDLists(let lists): lists.map { llm.tokenizer.decode($0) }
         }
     }
 

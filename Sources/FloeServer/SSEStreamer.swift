@@ -49,15 +49,12 @@ struct SSEStreamer: Sendable {
     {
         var completionTokens = 0
         var finishReason = "abort"
-        var sawToken = false
+        var firstToken: Double?
         do {
             for data in preamble { try await send(data, &writer) }
             do {
                 for try await delta in relay {
-                    if !sawToken, !delta.tokenIDs.isEmpty {
-                        sawToken = true
-                        service.metrics.recordFirstToken(after: seconds(since: started))
-                    }
+                    if firstToken == nil, !delta.tokenIDs.isEmpty { firstToken = seconds(since: started) }
                     completionTokens += delta.tokenIDs.count
                     if let reason = delta.finishReason { finishReason = reason.rawValue }
                     try await send(try chunk(delta), &writer)
@@ -81,7 +78,7 @@ struct SSEStreamer: Sendable {
         }
         service.metrics.recordFinished(
             reason: finishReason, promptTokens: promptTokens, completionTokens: completionTokens,
-            seconds: seconds(since: started))
+            seconds: seconds(since: started), firstTokenSeconds: firstToken)
     }
 
     private func send(_ json: Data, _ writer: inout any ResponseBodyWriter) async throws {

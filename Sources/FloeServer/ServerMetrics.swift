@@ -1,83 +1,99 @@
 import FloeEngine
 import Foundation
+import Prometheus
 import Synchronization
 
-/// The server's own counters and latency histograms, written with the engine's stats in
-/// Prometheus text format for `GET /metrics` (vLLM's metric names, `floe:` prefix).
+/// `GET /metrics`: the server's counters and latency histograms in a swift-prometheus registry,
+/// with vLLM's metric names under a `floe:` prefix (`vllm:e2e_request_latency_seconds` →
+/// `floe:e2e_request_latency_seconds`), so vLLM dashboards need only the prefix changed.
+///
+/// The registry belongs to this server (not the process-wide MetricsSystem), so several servers
+/// in one process (tests) keep separate numbers. Engine gauges are read at scrape time.
 final class ServerMetrics: Sendable {
-    /// Upper bounds (seconds) of the latency histogram buckets.
-    static let bucketBounds: [Double] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+    /// Upper bounds (seconds) of the request latency buckets (TTFT, end to end).
+    static let latencyBuckets: [Double] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+    /// Time per output token is a per-token figure: finer buckets.
+    static let perTokenBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5]
 
-    struct Histogram: Sendable {
-        var counts = [Int](repeating: 0, count: ServerMetrics.bucketBounds.count)
-        var sum = 0.0
-        var total = 0
+    private let registry = PrometheusCollectorRegistry()
+    private let labels: [(String, String)]
+    private let running, waiting, kvUsage, prefixHitRate: Gauge
+    private let preemptions, promptTokens, generationTokens: Counter
+    private let timeToFirstToken, timePerOutputToken, endToEnd: ValueHistogram
+    /// The engine's preemption count already added to the counter (scrapes may interleave).
+    private let preemptionsCounted = Mutex(0)
 
-        mutating func observe(_ seconds: Double) {
-            for (i, bound) in ServerMetrics.bucketBounds.enumerated() where seconds <= bound { counts[i] += 1 }
-            sum += seconds
-            total += 1
+    init(model: String) {
+        let registry = self.registry
+        let labels = [("model_name", model)]
+        self.labels = labels
+        func gauge(_ name: String, _ help: String) -> Gauge {
+            registry.makeGauge(descriptor: Self.descriptor(name, help), labels: labels)
+        }
+        func counter(_ name: String, _ help: String) -> Counter {
+            registry.makeCounter(descriptor: Self.descriptor(name, help), labels: labels)
+        }
+        func histogram(_ name: String, _ buckets: [Double], _ help: String) -> ValueHistogram {
+            registry.makeValueHistogram(descriptor: Self.descriptor(name, help), labels: labels, buckets: buckets)
+        }
+        running = gauge("num_requests_running", "Requests in the engine's running batch.")
+        waiting = gauge("num_requests_waiting", "Requests waiting for the engine.")
+        kvUsage = gauge("kv_cache_usage_perc", "Fraction of KV-cache blocks held by requests (0-1).")
+        prefixHitRate = gauge("prefix_cache_hit_rate", "Prefix-cache hits over queries since start, in tokens (0-1).")
+        preemptions = counter("num_preemptions_total", "Preemptions since start.")
+        promptTokens = counter("prompt_tokens_total", "Prompt tokens of finished requests.")
+        generationTokens = counter("generation_tokens_total", "Generated tokens of finished requests.")
+        timeToFirstToken = histogram("time_to_first_token_seconds", Self.latencyBuckets, "Time from arrival to the first generated token.")
+        timePerOutputToken = histogram(
+            "time_per_output_token_seconds", Self.perTokenBuckets, "Mean time between output tokens of a request, after the first.")
+        endToEnd = histogram("e2e_request_latency_seconds", Self.latencyBuckets, "Request latency, arrival to last token.")
+        // Every finish reason is listed from the start, so a scrape sees zeros, not absences.
+        for reason in ["stop", "length", "abort"] { _ = finishedCounter(reason) }
+    }
+
+    private func finishedCounter(_ reason: String) -> Counter {
+        registry.makeCounter(
+            descriptor: Self.descriptor("request_success_total", "Finished requests by finish reason."),
+            labels: labels + [("finished_reason", reason)])
+    }
+
+    /// `floe:<name>`: the prefix is part of the metric name (no unit suffix is added).
+    private static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "floe:\(name)", unitName: "", helpText: help)
+    }
+
+    /// One request's numbers, once it has ended (finished, stopped, or aborted).
+    func recordFinished(
+        reason: String, promptTokens prompt: Int, completionTokens completion: Int, seconds: Double, firstTokenSeconds: Double?
+    ) {
+        finishedCounter(reason).increment()
+        promptTokens.increment(by: Int64(prompt))
+        generationTokens.increment(by: Int64(completion))
+        endToEnd.record(seconds)
+        if let firstTokenSeconds {
+            timeToFirstToken.record(firstTokenSeconds)
+            if completion > 1 { timePerOutputToken.record((seconds - firstTokenSeconds) / Double(completion - 1)) }
         }
     }
 
-    private struct State: Sendable {
-        var promptTokens = 0
-        var generationTokens = 0
-        var finished: [String: Int] = [:]
-        var rejected: [Int: Int] = [:]
-        var timeToFirstToken = Histogram()
-        var endToEnd = Histogram()
+    func recordError(status: Int) {
+        registry.makeCounter(
+            descriptor: Self.descriptor("request_errors_total", "Requests refused or failed, by HTTP status."),
+            labels: labels + [("status", String(status))])
+            .increment()
     }
 
-    private let state = Mutex(State())
-
-    func recordFinished(reason: String, promptTokens: Int, completionTokens: Int, seconds: Double) {
-        state.withLock {
-            $0.finished[reason, default: 0] += 1
-            $0.promptTokens += promptTokens
-            $0.generationTokens += completionTokens
-            $0.endToEnd.observe(seconds)
+    /// The exposition text, engine gauges read now.
+    func render(engine stats: EngineStats) -> String {
+        running.set(Double(stats.runningCount))
+        waiting.set(Double(stats.waitingCount))
+        kvUsage.set(stats.kvCacheUsage)
+        prefixHitRate.set(stats.prefixCacheHitRate)
+        let newPreemptions = preemptionsCounted.withLock { counted in
+            defer { counted = max(counted, stats.preemptionCount) }
+            return max(stats.preemptionCount - counted, 0)
         }
-    }
-
-    func recordFirstToken(after seconds: Double) { state.withLock { $0.timeToFirstToken.observe(seconds) } }
-
-    func recordError(status: Int) { state.withLock { $0.rejected[status, default: 0] += 1 } }
-
-    /// The exposition text.
-    func render(engine stats: EngineStats, model: String) -> String {
-        let s = state.withLock { $0 }
-        let label = "model_name=\"\(model)\""
-        var out = ""
-        func gauge(_ name: String, _ help: String, _ value: Double, type: String = "gauge") {
-            out += "# HELP floe:\(name) \(help)\n# TYPE floe:\(name) \(type)\nfloe:\(name){\(label)} \(value)\n"
-        }
-        gauge("num_requests_running", "Requests in the engine's running batch.", Double(stats.runningCount))
-        gauge("num_requests_waiting", "Requests waiting for the engine.", Double(stats.waitingCount))
-        gauge("kv_cache_usage_perc", "Fraction of KV-cache blocks in use (0-1).", stats.kvCacheUsage)
-        gauge("prefix_cache_hit_rate", "Prefix-cache hits over queries, in tokens (0-1).", stats.prefixCacheHitRate)
-        gauge("num_preemptions_total", "Preemptions since start.", Double(stats.preemptionCount), type: "counter")
-        gauge("prompt_tokens_total", "Prompt tokens of finished requests.", Double(s.promptTokens), type: "counter")
-        gauge("generation_tokens_total", "Generated tokens of finished requests.", Double(s.generationTokens), type: "counter")
-        out += "# HELP floe:request_success_total Finished requests by finish reason.\n# TYPE floe:request_success_total counter\n"
-        for reason in ["stop", "length", "abort"] {
-            out += "floe:request_success_total{\(label),finished_reason=\"\(reason)\"} \(s.finished[reason] ?? 0)\n"
-        }
-        out += "# HELP floe:request_errors_total Requests refused or failed, by HTTP status.\n# TYPE floe:request_errors_total counter\n"
-        for (status, count) in s.rejected.sorted(by: { $0.key < $1.key }) {
-            out += "floe:request_errors_total{\(label),status=\"\(status)\"} \(count)\n"
-        }
-        histogram(&out, "time_to_first_token_seconds", "Time to first generated token.", s.timeToFirstToken, label)
-        histogram(&out, "e2e_request_latency_seconds", "Request latency, arrival to last token.", s.endToEnd, label)
-        return out
-    }
-
-    private func histogram(_ out: inout String, _ name: String, _ help: String, _ h: Histogram, _ label: String) {
-        out += "# HELP floe:\(name) \(help)\n# TYPE floe:\(name) histogram\n"
-        for (bound, count) in zip(Self.bucketBounds, h.counts) {
-            out += "floe:\(name)_bucket{\(label),le=\"\(bound)\"} \(count)\n"
-        }
-        out += "floe:\(name)_bucket{\(label),le=\"+Inf\"} \(h.total)\n"
-        out += "floe:\(name)_sum{\(label)} \(h.sum)\nfloe:\(name)_count{\(label)} \(h.total)\n"
+        if newPreemptions > 0 { preemptions.increment(by: Int64(newPreemptions)) }
+        return registry.emitToString()
     }
 }

@@ -4,11 +4,12 @@ import FloeCPU
 import FloeModels
 import Foundation
 
-/// `floe bench`: prefill and decode speed of a model next to this machine's decode bandwidth
+/// `floe bench` (`floe bench model`): prefill and decode speed of a model next to this machine's decode bandwidth
 /// bound and, when given, llama.cpp's `llama-bench` on the same file, all in one run.
+/// The default subcommand of `floe bench`, so `floe bench --model X` keeps working.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "model",
         abstract: "Measure prefill/decode tokens/s next to the memory-bandwidth bound and llama-bench.")
 
     @OptionGroup var modelOptions: ModelOptions

@@ -17,6 +17,8 @@ struct BenchOfflineCommand: AsyncParsableCommand {
     @Option(name: .customLong("num-prompts")) var prompts = 64
     @Option(name: .customLong("input-len")) var inputLength = 128
     @Option(name: .customLong("output-len")) var outputLength = 128
+    @Option(name: .customLong("max-num-seqs"), help: "Most requests in one batch (256), as `floe serve --max-num-seqs`.")
+    var maxNumSeqs = 256
     @Option(name: .customLong("sequential-prompts"), help: "How many prompts to run one at a time for the baseline.")
     var sequentialPrompts = 4
     @Option(name: .customLong("kv-cache-memory"), help: "KV cache size (2GiB, 512MB) or fraction of available memory (0.3, 30%).")
@@ -36,9 +38,9 @@ struct BenchOfflineCommand: AsyncParsableCommand {
         }
         var options = EngineOptions(
             kvCacheBytes: try KVCacheBudget(parsing: kvCacheMemory).resolvedBytes(), maxModelLen: inputLength + outputLength,
-            speculative: speculative)
+            maxNumSeqs: maxNumSeqs, speculative: speculative)
         options.gpuMemoryUtilization = try modelOptions.deviceOptions.gpuMemoryUtilizationForEngine()
-        let llm = try LLM(model: modelOptions.model, backend: modelOptions.makeBackend(), options: options)
+        let llm = try LLM(model: try await modelOptions.localPath(), backend: modelOptions.makeBackend(), options: options)
         let prompts: [[Int]]
         switch workload {
         case "random":

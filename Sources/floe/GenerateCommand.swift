@@ -47,18 +47,18 @@ struct GenerateCommand: AsyncParsableCommand {
     func run() async throws {
         let params = SamplingParams(temperature: temperature, topP: topP, topK: topK, seed: seed, maxTokens: maxTokens, ignoreEOS: ignoreEOS)
         do { try params.validate() } catch { throw ValidationError(error.description) }
+        let path = try await modelOptions.localPath()
         var llm: LLM?
         if let speculativeConfig {
             let speculative: SpeculativeConfig
             do { speculative = try SpeculativeConfig(json: speculativeConfig) } catch {
                 throw ValidationError("--speculative-config: \(error)")
             }
-            _ = try modelOptions.load()  // Checks the path with the usual message.
-            llm = try LLM(
-                model: modelOptions.model, backend: CPUBackend(threads: modelOptions.resolvedThreads),
-                options: EngineOptions(kvCacheBytes: 256 << 20, speculative: speculative))
+            var options = EngineOptions(kvCacheBytes: 256 << 20, speculative: speculative)
+            options.gpuMemoryUtilization = try modelOptions.deviceOptions.gpuMemoryUtilizationForEngine()
+            llm = try LLM(model: path, backend: modelOptions.makeBackend(), options: options)
         }
-        let loaded = try llm?.loaded ?? modelOptions.load()
+        let loaded = try llm?.loaded ?? modelOptions.load(path: path)
         let text: String
         if chat {
             guard let template = loaded.chatTemplate else {

@@ -13,9 +13,16 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve a model over an OpenAI-compatible HTTP API (like `vllm serve`).")
 
-    @Argument(help: ArgumentHelp("A GGUF file or Hugging Face model directory. [env: FLOE_MODEL]", valueName: "model"))
+    @Argument(help: ArgumentHelp(
+        "A GGUF file, a Hugging Face model directory, or a Hugging Face repo id (org/name, or org/name:file.gguf), "
+            + "downloaded into the HF cache (HF_HOME, HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE apply). [env: FLOE_MODEL]",
+        valueName: "model"))
     var positionalModel: String?
     @Option(help: "Same as the positional MODEL.") var model: String?
+    @Option(help: "Branch, tag or commit of a Hugging Face repo id (main). [env: FLOE_REVISION]") var revision: String?
+    @Option(name: .customLong("gguf-file"), help: "The GGUF file to take from a Hugging Face repo id. [env: FLOE_GGUF_FILE]")
+    var ggufFile: String?
+    @OptionGroup var deviceOptions: DeviceOptions
     @Option(help: "Address to bind. [env: FLOE_HOST]") var host: String?
     @Option(help: "Port to listen on. [env: FLOE_PORT]") var port: Int?
     @Option(name: .customLong("served-model-name"), parsing: .upToNextOption,
@@ -72,12 +79,14 @@ struct ServeCommand: AsyncParsableCommand {
             guard let value = Int(raw) else { throw ValidationError("\(name)=\(raw) is not an integer") }
             return value
         }
-        guard let modelPath = positionalModel ?? model ?? env["FLOE_MODEL"] else {
-            throw ValidationError("no model: pass MODEL (a .gguf file or HF directory) or set FLOE_MODEL")
+        guard let modelName = positionalModel ?? model ?? env["FLOE_MODEL"] else {
+            throw ValidationError("no model: pass MODEL (a .gguf file, an HF directory or an HF repo id) or set FLOE_MODEL")
         }
-        guard FileManager.default.fileExists(atPath: modelPath) else { throw ValidationError("model not found at '\(modelPath)'") }
+        let modelPath = try await ModelSource.localPath(
+            for: modelName, revision: revision ?? env["FLOE_REVISION"], ggufFile: ggufFile ?? env["FLOE_GGUF_FILE"])
         let envPrefixCaching = env["FLOE_ENABLE_PREFIX_CACHING"].map { ["1", "true", "yes"].contains($0.lowercased()) }
         var options = EngineOptions()
+        options.gpuMemoryUtilization = try deviceOptions.gpuMemoryUtilizationForEngine()
         options.maxModelLen = try maxModelLen ?? int("FLOE_MAX_MODEL_LEN")
         options.maxNumSeqs = try maxNumSeqs ?? int("FLOE_MAX_NUM_SEQS") ?? options.maxNumSeqs
         options.maxNumBatchedTokens = try maxNumBatchedTokens ?? int("FLOE_MAX_NUM_BATCHED_TOKENS") ?? options.maxNumBatchedTokens
@@ -93,19 +102,20 @@ struct ServeCommand: AsyncParsableCommand {
         let templatePath = chatTemplate ?? env["FLOE_CHAT_TEMPLATE"]
         let template = try templatePath.map { try ChatTemplate(String(contentsOfFile: $0, encoding: .utf8)) }
         let names = !servedModelNames.isEmpty ? servedModelNames
-            : env["FLOE_SERVED_MODEL_NAME"].map { $0.split(separator: ",").map(String.init) } ?? [modelPath]
+            : env["FLOE_SERVED_MODEL_NAME"].map { $0.split(separator: ",").map(String.init) } ?? [modelName]
         let config = ServerConfig(
             host: host ?? env["FLOE_HOST"] ?? "0.0.0.0", port: try port ?? int("FLOE_PORT") ?? 8000,
             servedModelNames: names, apiKey: apiKey ?? env["FLOE_API_KEY"],
             maxWaitingRequests: try maxWaitingRequests ?? int("FLOE_MAX_WAITING_REQUESTS"), chatTemplate: template,
             seed: try seed ?? int("FLOE_SEED").map { UInt64(bitPattern: Int64($0)) })
 
-        let llm = try LLM(model: modelPath, backend: CPUBackend(threads: threadCount), options: options)
+        let backend = try deviceOptions.makeBackend(threads: threadCount)
+        let llm = try LLM(model: modelPath, backend: backend, options: options)
         let server = FloeHTTPServer(llm: llm, modelPath: modelPath, config: config)
         try await server.run { port in
             // stderr is unbuffered, so scripts waiting for this line see it at once.
             FileHandle.standardError.write(Data(
-                "floe serve: \(names[0]) on http://\(config.host):\(port) (max_model_len \(llm.engine.config.maxModelLen), \(threadCount) threads)\n".utf8))
+                "floe serve: \(names[0]) on http://\(config.host):\(port) (max_model_len \(llm.engine.config.maxModelLen), \(backend.name))\n".utf8))
         }
         llm.engine.shutDown()
     }
