@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Runs Floe's test suite: fetches the model files the tests read (sha256-checked), then runs
 # every test in release mode (model tests run real forward passes; debug Swift is too slow),
-# then the official `openai` Python client against `floe serve` (scripts/test-openai-client.sh).
+# then the official `openai` Python client against `floe serve` (scripts/test-openai-client.sh),
+# and the embedding server against the `openai` and gRPC clients (scripts/test-embedding-clients.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/fetch-model.sh smollm2-135m >/dev/null
 scripts/fetch-model.sh qwen2.5-coder-0.5b >/dev/null
+scripts/fetch-model.sh minilm >/dev/null
 swift test -c release -Xswiftc -enable-testing "$@"
 # The OpenAI-compatibility check: the official `openai` Python client against `floe serve`.
 # Same flags as the tests, so the executable reuses their build.
 swift build -c release -Xswiftc -enable-testing --product floe >/dev/null
 FLOE_BIN="$(swift build -c release -Xswiftc -enable-testing --show-bin-path)/floe" scripts/test-openai-client.sh
+# Embeddings: the `openai` client on /v1/embeddings and a grpcio-tools client on Arctic's gRPC API.
+FLOE_BIN="$(swift build -c release -Xswiftc -enable-testing --show-bin-path)/floe" scripts/test-embedding-clients.sh

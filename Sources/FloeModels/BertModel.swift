@@ -135,10 +135,10 @@ struct BertLayer: Sendable {
     /// The rows of `parts` one after another, in a new host tensor of their common dtype.
     static func stack(_ parts: [Tensor], name: String) throws -> Tensor {
         let dtype = parts[0].dtype
-        guard parts.allSatisfy({ $0.dtype == dtype && $0.shape.last == parts[0].shape.last }) else {
+        guard parts.allSatisfy({ $0.dtype == dtype && $0.shape.rank == parts[0].shape.rank && $0.shape.last == parts[0].shape.last }) else {
             throw ModelError.weightMismatch("\(name): query, key and value differ in dtype or width")
         }
-        let rows = parts.reduce(0) { $0 + $1.shape.rowCount }
+        let rows = parts.reduce(0) { $0 + $1.shape[0] }
         let shape: Shape = parts[0].shape.rank == 1 ? [rows] : [rows, parts[0].shape.last]
         let stacked = Tensor(zeros: shape, dtype: dtype)
         var offset = 0

@@ -80,11 +80,11 @@ public final class EmbeddingEngine: @unchecked Sendable {
         return batchesRun
     }
 
-    /// Tokenizes `inputs` (cut to the model's limit when `truncate`, otherwise rejected if
-    /// longer) and embeds them. `requestID` names the request for `abort(_:)`; ids must be
+    /// Tokenizes `inputs` (over-long ones cut to `truncateTo` tokens when it is set, rejected
+    /// otherwise; see `EmbeddingModel.tokenize`) and embeds them. `requestID` names the request for `abort(_:)`; ids must be
     /// unique among requests in flight. Cancelling the calling task aborts the request.
-    public func embed(_ inputs: [Input], truncate: Bool = false, requestID: String = UUID().uuidString) async throws -> Output {
-        let sequences = try tokenize(inputs, truncate: truncate)
+    public func embed(_ inputs: [Input], truncateTo: Int? = nil, requestID: String = UUID().uuidString) async throws -> Output {
+        let sequences = try tokenize(inputs, truncateTo: truncateTo)
         let dimension = model.dimension
         let promptTokens = sequences.reduce(0) { $0 + $1.count }
         if sequences.isEmpty { return Output(embeddings: [], dimension: dimension, promptTokens: 0) }
@@ -110,13 +110,13 @@ public final class EmbeddingEngine: @unchecked Sendable {
     }
 
     /// Token ids for every input; large requests are split over the cores.
-    func tokenize(_ inputs: [Input], truncate: Bool) throws -> [[Int32]] {
+    func tokenize(_ inputs: [Input], truncateTo: Int?) throws -> [[Int32]] {
         var results = [Result<[Int32], EmbeddingInputError>](repeating: .success([]), count: inputs.count)
         let model = self.model
-        func one(_ input: Input) -> Result<[Int32], EmbeddingInputError> {
+        @Sendable func one(_ input: Input) -> Result<[Int32], EmbeddingInputError> {
             switch input {
-            case .text(let text): Result { () throws(EmbeddingInputError) in try model.tokenize(text, truncate: truncate) }
-            case .tokens(let ids): Result { () throws(EmbeddingInputError) in try model.check(tokens: ids, truncate: truncate) }
+            case .text(let text): Result { () throws(EmbeddingInputError) in try model.tokenize(text, truncateTo: truncateTo) }
+            case .tokens(let ids): Result { () throws(EmbeddingInputError) in try model.check(tokens: ids, truncateTo: truncateTo) }
             }
         }
         let chunks = inputs.count >= 64 ? ProcessInfo.processInfo.activeProcessorCount : 1
@@ -131,8 +131,11 @@ public final class EmbeddingEngine: @unchecked Sendable {
                 }
             }
         }
-        return try results.enumerated().map { index, result in
-            do { return try result.get() } catch { throw EmbeddingEngineError.invalidInput(index: index, error) }
+        return try results.enumerated().map { index, result throws(EmbeddingEngineError) in
+            switch result {
+            case .success(let ids): return ids
+            case .failure(let error): throw EmbeddingEngineError.invalidInput(index: index, error)
+            }
         }
     }
 

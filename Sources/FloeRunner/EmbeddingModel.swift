@@ -55,34 +55,37 @@ public final class EmbeddingModel: Sendable {
     }
 
     /// The token ids the model sees for `text`: special tokens added, no padding. A text over
-    /// `maxInputTokens` is cut to it as sentence-transformers does (content first, then the
-    /// special tokens) when `truncate` is set, and rejected otherwise.
-    /// An empty text is rejected (OpenAI's API does the same), though BERT could embed `[CLS][SEP]`.
-    public func tokenize(_ text: String, truncate: Bool) throws(EmbeddingInputError) -> [Int32] {
-        if text.isEmpty { throw .empty }
+    /// `maxInputTokens` is rejected, unless `truncateTo` is set: then it is cut to
+    /// `min(truncateTo, maxInputTokens)` tokens as sentence-transformers cuts (the content's
+    /// end goes, the special tokens stay). An empty text embeds as its special tokens alone, as
+    /// in sentence-transformers (the servers refuse empty texts, as OpenAI's API does).
+    public func tokenize(_ text: String, truncateTo: Int? = nil) throws(EmbeddingInputError) -> [Int32] {
         var content = tokenizer.encode(text, addSpecialTokens: false)
         let specials = tokenizer.postProcessor?.process([], addSpecialTokens: true).count ?? 0
-        if content.count + specials > maxInputTokens {
-            guard truncate else {
-                throw .tooLong(tokens: content.count + specials, limit: maxInputTokens)
+        let limit = min(truncateTo ?? maxInputTokens, maxInputTokens)
+        if content.count + specials > limit {
+            guard truncateTo != nil, limit > specials else {
+                throw .tooLong(tokens: content.count + specials, limit: limit)
             }
-            content.removeLast(content.count + specials - maxInputTokens)
+            content.removeLast(content.count + specials - limit)
         }
         let ids = tokenizer.postProcessor?.process(content, addSpecialTokens: true) ?? content
         return ids.map { Int32(truncatingIfNeeded: $0) }
     }
 
     /// Checks pre-tokenized input: not empty, ids inside the vocabulary, and not over
-    /// `maxInputTokens` (cut to its first `maxInputTokens` ids when `truncate` is set, as text is).
-    public func check(tokens: [Int32], truncate: Bool) throws(EmbeddingInputError) -> [Int32] {
+    /// `maxInputTokens` (cut to its first `min(truncateTo, maxInputTokens)` ids when
+    /// `truncateTo` is set).
+    public func check(tokens: [Int32], truncateTo: Int? = nil) throws(EmbeddingInputError) -> [Int32] {
         if tokens.isEmpty { throw .empty }
         let vocabulary = embedder.model.config.vocabularySize
         if let bad = tokens.first(where: { $0 < 0 || Int($0) >= vocabulary }) {
             throw .tokenOutOfRange(token: bad, vocabularySize: vocabulary)
         }
-        if tokens.count > maxInputTokens {
-            guard truncate else { throw .tooLong(tokens: tokens.count, limit: maxInputTokens) }
-            return Array(tokens.prefix(maxInputTokens))
+        let limit = min(truncateTo ?? maxInputTokens, maxInputTokens)
+        if tokens.count > limit {
+            guard truncateTo != nil, limit > 0 else { throw .tooLong(tokens: tokens.count, limit: limit) }
+            return Array(tokens.prefix(limit))
         }
         return tokens
     }
@@ -98,7 +101,7 @@ public enum EmbeddingInputError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .empty: "the input is empty"
         case .tooLong(let tokens, let limit):
-            "the input has \(tokens) tokens, more than the model's maximum of \(limit); shorten it or ask for truncation"
+            "the input has \(tokens) tokens, more than the maximum of \(limit); shorten it or ask for truncation"
         case .tokenOutOfRange(let token, let vocabularySize):
             "token id \(token) is outside the vocabulary [0, \(vocabularySize))"
         }

@@ -54,7 +54,7 @@ import Testing
     func embeddingsMatchSentenceTransformers(file: String) throws {
         let model = try Self.model.get()
         let cases = try Self.golden(file).cases
-        let ids = try cases.map { try model.tokenize($0.text, truncate: true) }
+        let ids = try cases.map { try model.tokenize($0.text, truncateTo: model.maxInputTokens) }
         #expect(ids == cases.map(\.input_ids))
         // All sentences in one ragged batch, and each alone: both must match.
         let batched = try model.embedder.embed(ids)
@@ -78,12 +78,16 @@ import Testing
     @Test func overLongInputIsRejectedUnlessTruncated() throws {
         let model = try Self.model.get()
         let long = String(repeating: "word ", count: 300)
-        #expect(throws: EmbeddingInputError.tooLong(tokens: 302, limit: 256)) { try model.tokenize(long, truncate: false) }
-        #expect(try model.tokenize(long, truncate: true).count == 256)
-        #expect(throws: EmbeddingInputError.empty) { try model.tokenize("", truncate: true) }
+        #expect(throws: EmbeddingInputError.tooLong(tokens: 302, limit: 256)) { try model.tokenize(long) }
+        #expect(try model.tokenize(long, truncateTo: 1000).count == 256)
+        let cut = try model.tokenize(long, truncateTo: 10)
+        #expect(cut.count == 10 && cut.first == 101 && cut.last == 102)
+        #expect(try model.tokenize("") == [101, 102])
+        #expect(throws: EmbeddingInputError.empty) { try model.check(tokens: []) }
         #expect(throws: EmbeddingInputError.tokenOutOfRange(token: 30522, vocabularySize: 30522)) {
-            try model.check(tokens: [101, 30522, 102], truncate: false)
+            try model.check(tokens: [101, 30522, 102])
         }
+        #expect(try model.check(tokens: [Int32](repeating: 1000, count: 300), truncateTo: 256).count == 256)
         #expect(throws: EncoderInputError.emptySequence(index: 1)) { try model.embedder.embed([[101, 102], []]) }
     }
 }
