@@ -73,12 +73,29 @@ static void encoder_attention_head(const float *q, const float *k, const float *
     const vf sv = vset1(scale);
     for (long i = 0; i < length; i++) {
         const float *qi = q + i * stride;
-        // Scores, and their maximum over the real positions.
+        // Scores, four position chunks at a time: four independent FMA chains hide the FMA
+        // latency that one chain over hd would wait on.
         float mx = -INFINITY;
-        for (long j = 0; j < padded; j += VW) {
+        long j0 = 0;
+        for (; j0 + 4 * VW <= padded; j0 += 4 * VW) {
+            vf a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
+            for (long c = 0; c < hd; c++) {
+                const vf qc = vset1(qi[c]);
+                const float *kc = kt + c * padded + j0;
+                a0 = vfma(qc, vload(kc), a0);
+                a1 = vfma(qc, vload(kc + VW), a1);
+                a2 = vfma(qc, vload(kc + 2 * VW), a2);
+                a3 = vfma(qc, vload(kc + 3 * VW), a3);
+            }
+            vstore(scores + j0, vmul(a0, sv));
+            vstore(scores + j0 + VW, vmul(a1, sv));
+            vstore(scores + j0 + 2 * VW, vmul(a2, sv));
+            vstore(scores + j0 + 3 * VW, vmul(a3, sv));
+        }
+        for (; j0 < padded; j0 += VW) {
             vf acc = vzero();
-            for (long c = 0; c < hd; c++) acc = vfma(vset1(qi[c]), vload(kt + c * padded + j), acc);
-            vstore(scores + j, vmul(acc, sv));
+            for (long c = 0; c < hd; c++) acc = vfma(vset1(qi[c]), vload(kt + c * padded + j0), acc);
+            vstore(scores + j0, vmul(acc, sv));
         }
         for (long j = 0; j < length; j++) mx = fmaxf(mx, scores[j]);
         // Softmax weights (padding positions get 0).
@@ -96,13 +113,21 @@ static void encoder_attention_head(const float *q, const float *k, const float *
             total += scores[j];
         }
         const float inv = 1.0f / total;
-        // out_i = Σ_j p_j · v_j, VW dimensions at a time.
+        // out_i = Σ_j p_j · v_j, VW dimensions at a time, four positions per step in separate
+        // accumulators (again to break the FMA dependency chain).
         float *oi = out + i * out_stride;
         for (long c = 0; c < hd; c += VW) {
             const long w = hd - c < VW ? hd - c : VW;
-            vf acc = vzero();
-            for (j = 0; j < length; j++) acc = vfma(vset1(scores[j]), vload_n(v + j * stride + c, w), acc);
-            vstore_n(oi + c, vmul(acc, vset1(inv)), w);
+            vf a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
+            const float *vc = v + c;
+            for (j = 0; j + 4 <= length; j += 4) {
+                a0 = vfma(vset1(scores[j]), vload_n(vc + j * stride, w), a0);
+                a1 = vfma(vset1(scores[j + 1]), vload_n(vc + (j + 1) * stride, w), a1);
+                a2 = vfma(vset1(scores[j + 2]), vload_n(vc + (j + 2) * stride, w), a2);
+                a3 = vfma(vset1(scores[j + 3]), vload_n(vc + (j + 3) * stride, w), a3);
+            }
+            for (; j < length; j++) a0 = vfma(vset1(scores[j]), vload_n(vc + j * stride, w), a0);
+            vstore_n(oi + c, vmul(vadd(vadd(a0, a1), vadd(a2, a3)), vset1(inv)), w);
         }
     }
 }

@@ -16,7 +16,7 @@ public final class BertModel: @unchecked Sendable {
     let typeEmbeddings: Tensor
     let embeddingNorm: (weight: Tensor, bias: Tensor)
     let layers: [BertLayer]
-    // Activations, grown to the largest batch seen; guarded by `lock` (forward is not reentrant).
+    // Activations, grown to the largest batch seen; guarded by `lock`.
     private var scratch: BertScratch?
     private let lock = NSLock()
 
@@ -56,12 +56,17 @@ public final class BertModel: @unchecked Sendable {
         }
     }
 
-    /// The last hidden states `[n, d]` of `sequences` (all token type 0), rows in input order.
-    /// The tensor is this model's scratch: read it before the next call.
-    public func forward(_ sequences: [[Int32]]) throws -> Tensor {
+    /// Runs `body` on the last hidden states `[n, d]` of `sequences` (all token type 0, rows in
+    /// input order). The tensor is this model's scratch, valid only inside `body`; calls from
+    /// several threads take turns.
+    public func forward<Result>(_ sequences: [[Int32]], _ body: (Tensor) throws -> Result) throws -> Result {
         try validate(sequences)
         lock.lock()
         defer { lock.unlock() }
+        return try body(hiddenStates(sequences))
+    }
+
+    private func hiddenStates(_ sequences: [[Int32]]) -> Tensor {
         let lengths = sequences.map(\.count), n = lengths.reduce(0, +)
         let s = scratch(for: n)
         backend.write(sequences.flatMap { $0 }, into: s.tokens)

@@ -1,4 +1,3 @@
-import Foundation
 import FloeTensor
 
 /// A BERT encoder followed by its sentence-transformers pooling and normalization: token
@@ -7,8 +6,6 @@ public final class SentenceEmbedder: Sendable {
     public let model: BertModel
     public let pipeline: SentenceTransformerConfig
     private let backend: any EncoderBackend
-    // The model's output is its scratch, so a forward pass and its pooling run as one.
-    private let lock = NSLock()
 
     public var dimension: Int { model.hiddenSize }
 
@@ -33,11 +30,11 @@ public final class SentenceEmbedder: Sendable {
     /// for callers that serialize straight from one buffer.
     public func embedFlat(_ sequences: [[Int32]]) throws -> [Float] {
         if sequences.isEmpty { return [] }
-        lock.lock()
-        defer { lock.unlock() }
-        let hidden = try model.forward(sequences)
         let pooled = backend.allocate([sequences.count, dimension], dtype: .f32)
-        backend.pool(hidden, sequenceLengths: sequences.map(\.count), mode: pipeline.pooling, into: pooled)
+        // Pooling reads the model's scratch, so it runs inside the forward pass's turn.
+        try model.forward(sequences) { hidden in
+            backend.pool(hidden, sequenceLengths: sequences.map(\.count), mode: pipeline.pooling, into: pooled)
+        }
         if pipeline.normalize { backend.l2Normalize(pooled, into: pooled) }
         backend.synchronize()
         return backend.readFloats(pooled)

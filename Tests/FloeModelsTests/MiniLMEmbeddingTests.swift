@@ -69,7 +69,7 @@ import Testing
     @Test func clsHiddenStateMatches() throws {
         let model = try Self.model.get()
         for golden in try Self.golden("reference.json").cases {
-            let hidden = try model.embedder.model.forward([golden.input_ids]).floats
+            let hidden = try model.embedder.model.forward([golden.input_ids]) { $0.floats }
             let expected = try #require(golden.last_hidden_state_token0_first8)
             #expect(zip(hidden.prefix(8), expected).allSatisfy { abs($0 - $1) < 1e-4 })
         }
