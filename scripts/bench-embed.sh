@@ -13,12 +13,16 @@ if [[ ! -x $venv/bin/python ]]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check torch sentence-transformers
 fi
-swift build -c release --product floe >/dev/null
-floe="$(swift build -c release --show-bin-path)/floe"
+# FLOE_BIN: a built floe executable to use (default: build it with `swift build -c release`).
+if [[ -z "${FLOE_BIN:-}" ]]; then
+  swift build -c release --product floe >/dev/null
+  FLOE_BIN="$(swift build -c release --show-bin-path)/floe"
+fi
+floe="$FLOE_BIN"
 echo "load: $(uptime)"
-for spec in "50 2048" "256 512"; do
+for spec in "50 512" "256 256"; do
   set -- $spec
-  "$floe" bench-embed --model "$model" --tokens "$1" --count "$2" --batch-size 32 --threads "$threads"
-  "$venv/bin/python" scripts/bench_embeddings_st.py "$model" "$1" "$2" 32 "$threads" 3 2>/dev/null
+  "$floe" bench-embed --model "$model" --tokens "$1" --count "$2" --batch-size 32 --threads "$threads" --repeats 2
+  "$venv/bin/python" scripts/bench_embeddings_st.py "$model" "$1" "$2" 32 "$threads" 2 2>/dev/null
 done
 echo "load: $(uptime)"
