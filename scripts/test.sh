@@ -8,7 +8,11 @@ cd "$(dirname "$0")/.."
 scripts/fetch-model.sh smollm2-135m >/dev/null
 scripts/fetch-model.sh qwen2.5-coder-0.5b >/dev/null
 scripts/fetch-model.sh minilm >/dev/null
-swift test -c release -Xswiftc -enable-testing "$@"
+# Build the test bundle by name, then test without building: a plain `swift test` builds every
+# target of every package, including swift-protobuf's `protoc` (about 1,000 C++ files, which
+# only its code-generation plugin needs; Floe commits its generated code instead).
+swift build -c release -Xswiftc -enable-testing --product FloePackageTests
+swift test -c release -Xswiftc -enable-testing --skip-build "$@"
 # The OpenAI-compatibility check: the official `openai` Python client against `floe serve`.
 # Same flags as the tests, so the executable reuses their build.
 swift build -c release -Xswiftc -enable-testing --product floe >/dev/null
