@@ -58,6 +58,23 @@ import Testing
         #expect(try await engine.embed([.text("a"), .text("b")]).count == 2)
     }
 
+    /// An abort by id ends a request in flight with `.aborted`, and the engine goes on serving.
+    @Test func abortEndsARequestInFlight() async throws {
+        let engine = EmbeddingEngine(model: try MiniLMEmbeddingTests.model.get(), options: .init(maxBatchTokens: 256))
+        defer { engine.shutdown() }
+        // ~2000 forward passes of 256 tokens: far longer than it takes to abort it.
+        let long = String(repeating: "word ", count: 250)
+        let task = Task { try await engine.embed(Array(repeating: .text(long), count: 2000), requestID: "big") }
+        var aborted = false
+        for _ in 0..<10_000 where !aborted {
+            aborted = engine.abort("big")
+            if !aborted { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        #expect(aborted)
+        await #expect(throws: EmbeddingEngineError.aborted("big")) { try await task.value }
+        #expect(try await engine.embed([.text("after the abort")]).count == 1)
+    }
+
     @Test func aShutDownEngineRefuses() async throws {
         let engine = EmbeddingEngine(model: try MiniLMEmbeddingTests.model.get())
         engine.shutdown()
