@@ -22,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(name: "FloeTensor"),
@@ -58,14 +62,26 @@ let package = Package(
             ]),
         // OpenAI wire types and their validation, free of any server framework.
         .target(name: "FloeOpenAI", dependencies: ["FloeEngine", "FloeTokenizers"]),
-        // The HTTP server (`floe serve`): routes, SSE, error mapping, admission control.
+        // Arctic Inference's gRPC embedding API: code generated from Protos/ by
+        // scripts/generate-grpc.sh and committed (no protoc in CI).
+        .target(
+            name: "FloeGRPC",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
+        // The HTTP server (`floe serve`): routes, SSE, error mapping, admission control; and the
+        // Arctic gRPC embedding service.
         .target(
             name: "FloeServer",
             dependencies: [
-                "FloeOpenAI", "FloeRunner", "FloeEngine", "FloeTokenizers",
+                "FloeOpenAI", "FloeRunner", "FloeEngine", "FloeTokenizers", "FloeGRPC",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ]),
         .executableTarget(
             name: "floe",

@@ -48,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
     var maxWaitingRequests: Int?
     @Option(help: "CPU threads (all cores). [env: FLOE_THREADS]") var threads: Int?
     @Option(help: "Seed for requests without one. [env: FLOE_SEED]") var seed: UInt64?
+    @Option(name: .customLong("grpc-port"),
+        help: "Embedding models: also serve Arctic's gRPC InferenceService on this port. [env: FLOE_GRPC_PORT]")
+    var grpcPort: Int?
 
     // Accepted so vLLM command lines fail clearly instead of with "unknown option".
     @Option(name: .customLong("tensor-parallel-size"), help: "Only 1 (not built yet).") var tensorParallelSize: Int?
@@ -109,6 +112,12 @@ struct ServeCommand: AsyncParsableCommand {
             maxWaitingRequests: try maxWaitingRequests ?? int("FLOE_MAX_WAITING_REQUESTS"), chatTemplate: template,
             seed: try seed ?? int("FLOE_SEED").map { UInt64(bitPattern: Int64($0)) })
 
+        if EmbeddingModel.isEmbeddingModel(path: modelPath) {
+            return try await serveEmbeddings(
+                modelPath: modelPath, config: config, threads: threadCount,
+                maxBatchTokens: try maxNumBatchedTokens ?? int("FLOE_MAX_NUM_BATCHED_TOKENS"),
+                grpcPort: try grpcPort ?? int("FLOE_GRPC_PORT"))
+        }
         let backend = try deviceOptions.makeBackend(threads: threadCount)
         let llm = try LLM(model: modelPath, backend: backend, options: options)
         let server = FloeHTTPServer(llm: llm, modelPath: modelPath, config: config)

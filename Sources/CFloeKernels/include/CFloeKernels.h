@@ -93,3 +93,5 @@ void floe_attention(floe_pool *pool, const float *query, const float *key_cache,
 #ifdef __cplusplus
 }
 #endif
+
+#include "CFloeEncoder.h"

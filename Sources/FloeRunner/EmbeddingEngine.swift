@@ -1,0 +1,275 @@
+import Foundation
+import FloeModels
+
+/// Serves embedding requests from many callers with one model thread.
+///
+/// A request's inputs are tokenized on the caller's task (in parallel across cores for large
+/// requests), never on the model thread; each input then joins one queue of sequences. The
+/// model thread packs queued sequences from any number of requests into ragged batches of at
+/// most `maxBatchTokens` tokens, so small requests share forward passes (as Arctic's replica
+/// submits every prompt as its own engine request and lets vLLM batch them). A request finishes
+/// when its last sequence has been embedded. The queue is bounded: a request that would push it
+/// past `maxQueuedSequences` is refused at once instead of waiting without limit.
+public final class EmbeddingEngine: @unchecked Sendable {
+    public struct Options: Sendable {
+        /// Tokens in one forward pass (at least one whole input always fits).
+        public var maxBatchTokens: Int
+        /// Sequences waiting for the model, over all requests.
+        public var maxQueuedSequences: Int
+
+        public init(maxBatchTokens: Int = 8192, maxQueuedSequences: Int = 65536) {
+            self.maxBatchTokens = maxBatchTokens
+            self.maxQueuedSequences = maxQueuedSequences
+        }
+    }
+
+    /// One input of a request: text, or token ids the caller already has.
+    public enum Input: Sendable, Equatable {
+        case text(String)
+        case tokens([Int32])
+    }
+
+    /// The embeddings of one request, back to back in input order.
+    public struct Output: Sendable {
+        public let embeddings: [Float]
+        public let dimension: Int
+        public let promptTokens: Int
+
+        public var count: Int { dimension == 0 ? 0 : embeddings.count / dimension }
+        public func embedding(_ index: Int) -> ArraySlice<Float> { embeddings[index * dimension..<(index + 1) * dimension] }
+    }
+
+    public let model: EmbeddingModel
+    public let options: Options
+
+    private let condition = NSCondition()
+    // Guarded by `condition`:
+    private var queue: [QueuedSequence] = []
+    private var queueHead = 0
+    private var requests: [String: PendingRequest] = [:]
+    private var stopped = false
+    private var batchesRun = 0
+
+    public init(model: EmbeddingModel, options: Options = Options()) {
+        self.model = model
+        self.options = options
+        // The thread holds the engine until `shutdown()` lets it return.
+        let thread = Thread { self.run() }
+        thread.name = "floe-embedding-engine"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Stops the model thread once the batch in flight (if any) is done; queued requests fail.
+    public func shutdown() {
+        condition.lock()
+        stopped = true
+        let pending = requests.values
+        requests.removeAll()
+        queue.removeAll()
+        queueHead = 0
+        condition.broadcast()
+        condition.unlock()
+        for request in pending { request.continuation.resume(throwing: EmbeddingEngineError.shutDown) }
+    }
+
+    /// How many forward passes have run (for tests and metrics).
+    public var batchCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return batchesRun
+    }
+
+    /// Tokenizes `inputs` (over-long ones cut to `truncateTo` tokens when it is set, rejected
+    /// otherwise; see `EmbeddingModel.tokenize`) and embeds them. `requestID` names the request for `abort(_:)`; ids must be
+    /// unique among requests in flight. Cancelling the calling task aborts the request.
+    public func embed(_ inputs: [Input], truncateTo: Int? = nil, requestID: String = UUID().uuidString) async throws -> Output {
+        let sequences = try tokenize(inputs, truncateTo: truncateTo)
+        let dimension = model.dimension
+        let promptTokens = sequences.reduce(0) { $0 + $1.count }
+        if sequences.isEmpty { return Output(embeddings: [], dimension: dimension, promptTokens: 0) }
+        let embeddings = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[Float], any Error>) in
+                submit(sequences, requestID: requestID, continuation: continuation)
+            }
+        } onCancel: {
+            _ = abort(requestID)
+        }
+        return Output(embeddings: embeddings, dimension: dimension, promptTokens: promptTokens)
+    }
+
+    /// Fails request `requestID` with `EmbeddingEngineError.aborted` and drops its queued
+    /// sequences. Returns false if no such request is in flight.
+    @discardableResult
+    public func abort(_ requestID: String) -> Bool {
+        condition.lock()
+        let request = requests.removeValue(forKey: requestID)
+        condition.unlock()
+        request?.continuation.resume(throwing: EmbeddingEngineError.aborted(requestID))
+        return request != nil
+    }
+
+    /// Token ids for every input; large requests are split over the cores.
+    func tokenize(_ inputs: [Input], truncateTo: Int?) throws -> [[Int32]] {
+        var results = [Result<[Int32], EmbeddingInputError>](repeating: .success([]), count: inputs.count)
+        let model = self.model
+        @Sendable func one(_ input: Input) -> Result<[Int32], EmbeddingInputError> {
+            switch input {
+            case .text(let text): Result { () throws(EmbeddingInputError) in try model.tokenize(text, truncateTo: truncateTo) }
+            case .tokens(let ids): Result { () throws(EmbeddingInputError) in try model.check(tokens: ids, truncateTo: truncateTo) }
+            }
+        }
+        let chunks = inputs.count >= 64 ? ProcessInfo.processInfo.activeProcessorCount : 1
+        if chunks <= 1 {
+            for (index, input) in inputs.enumerated() { results[index] = one(input) }
+        } else {
+            results.withUnsafeMutableBufferPointer { buffer in
+                nonisolated(unsafe) let out = buffer
+                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    let range = inputs.count * chunk / chunks..<inputs.count * (chunk + 1) / chunks
+                    for index in range { out[index] = one(inputs[index]) }
+                }
+            }
+        }
+        return try results.enumerated().map { index, result throws(EmbeddingEngineError) in
+            switch result {
+            case .success(let ids): return ids
+            case .failure(let error): throw EmbeddingEngineError.invalidInput(index: index, error)
+            }
+        }
+    }
+
+    private func submit(_ sequences: [[Int32]], requestID: String, continuation: CheckedContinuation<[Float], any Error>) {
+        condition.lock()
+        let failure: EmbeddingEngineError?
+        if stopped {
+            failure = .shutDown
+        } else if requests[requestID] != nil {
+            failure = .duplicateRequestID(requestID)
+        } else if queue.count - queueHead + sequences.count > options.maxQueuedSequences {
+            failure = .overloaded(queued: queue.count - queueHead, limit: options.maxQueuedSequences)
+        } else {
+            failure = nil
+            let request = PendingRequest(
+                continuation: continuation, embeddings: [Float](repeating: 0, count: sequences.count * model.dimension),
+                remaining: sequences.count)
+            requests[requestID] = request
+            for (index, tokens) in sequences.enumerated() {
+                queue.append(QueuedSequence(requestID: requestID, request: request, index: index, tokens: tokens))
+            }
+            condition.signal()
+        }
+        condition.unlock()
+        if let failure { continuation.resume(throwing: failure) }
+    }
+
+    /// The model thread: wait for sequences, take a batch, embed it, hand results back.
+    private func run() {
+        while true {
+            condition.lock()
+            while queueHead == queue.count && !stopped { condition.wait() }
+            if stopped {
+                condition.unlock()
+                return
+            }
+            let batch = takeBatch()
+            condition.unlock()
+            if batch.isEmpty { continue }
+            let result = Result { try model.embedder.embedFlat(batch.map(\.tokens)) }
+            deliver(batch, result)
+        }
+    }
+
+    /// Queued sequences of live requests, in arrival order, up to the token budget. Called
+    /// with `condition` held.
+    private func takeBatch() -> [QueuedSequence] {
+        var batch: [QueuedSequence] = []
+        var tokens = 0
+        while queueHead < queue.count {
+            let next = queue[queueHead]
+            if requests[next.requestID] !== next.request {  // aborted: drop it
+                queueHead += 1
+                continue
+            }
+            if !batch.isEmpty && tokens + next.tokens.count > options.maxBatchTokens { break }
+            batch.append(next)
+            tokens += next.tokens.count
+            queueHead += 1
+        }
+        // Reclaim the consumed prefix once it dominates the array.
+        if queueHead > 4096 && queueHead * 2 > queue.count {
+            queue.removeFirst(queueHead)
+            queueHead = 0
+        }
+        batchesRun += 1
+        return batch
+    }
+
+    private func deliver(_ batch: [QueuedSequence], _ result: Result<[Float], any Error>) {
+        let dimension = model.dimension
+        var finished: [(PendingRequest, Result<[Float], any Error>)] = []
+        condition.lock()
+        for (position, item) in batch.enumerated() {
+            guard requests[item.requestID] === item.request else { continue }  // aborted meanwhile
+            switch result {
+            case .success(let flat):
+                item.request.embeddings.withUnsafeMutableBufferPointer { out in
+                    flat.withUnsafeBufferPointer { source in
+                        (out.baseAddress! + item.index * dimension).update(from: source.baseAddress! + position * dimension, count: dimension)
+                    }
+                }
+                item.request.remaining -= 1
+                if item.request.remaining == 0 {
+                    requests.removeValue(forKey: item.requestID)
+                    finished.append((item.request, .success(item.request.embeddings)))
+                }
+            case .failure(let error):
+                requests.removeValue(forKey: item.requestID)
+                finished.append((item.request, .failure(EmbeddingEngineError.modelFailed(String(describing: error)))))
+            }
+        }
+        condition.unlock()
+        for (request, outcome) in finished { request.continuation.resume(with: outcome) }
+    }
+}
+
+/// A request waiting for its sequences; mutated only with the engine's lock held.
+private final class PendingRequest {
+    let continuation: CheckedContinuation<[Float], any Error>
+    var embeddings: [Float]
+    var remaining: Int
+
+    init(continuation: CheckedContinuation<[Float], any Error>, embeddings: [Float], remaining: Int) {
+        self.continuation = continuation
+        self.embeddings = embeddings
+        self.remaining = remaining
+    }
+}
+
+private struct QueuedSequence {
+    let requestID: String
+    let request: PendingRequest
+    let index: Int
+    let tokens: [Int32]
+}
+
+/// Why an embedding request failed.
+public enum EmbeddingEngineError: Error, CustomStringConvertible, Equatable {
+    case invalidInput(index: Int, EmbeddingInputError)
+    case overloaded(queued: Int, limit: Int)
+    case duplicateRequestID(String)
+    case aborted(String)
+    case shutDown
+    case modelFailed(String)
+
+    public var description: String {
+        switch self {
+        case .invalidInput(let index, let error): "input \(index): \(error)"
+        case .overloaded(let queued, let limit): "the server is overloaded (\(queued) inputs queued, limit \(limit)); retry later"
+        case .duplicateRequestID(let id): "request id '\(id)' is already in flight"
+        case .aborted(let id): "request '\(id)' was aborted"
+        case .shutDown: "the embedding engine is shut down"
+        case .modelFailed(let message): "the model failed: \(message)"
+        }
+    }
+}

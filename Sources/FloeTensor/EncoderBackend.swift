@@ -1,0 +1,38 @@
+/// The ops of bidirectional encoders (BERT and its descendants) beyond the decoder op set.
+///
+/// Encoders run ragged batches: the rows of every sequence follow one another in a flat
+/// `[n, d]` batch, and `sequenceLengths` says where each one ends, so no padding is computed.
+/// There is no KV cache: each sequence attends to all of its own tokens and to no other.
+public protocol EncoderBackend: Backend {
+    /// `out = (x − mean) / √(var + ε) · weight + bias` per row — x, out `[n, d]` (out may alias
+    /// x), weight and bias `[d]` f32.
+    func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilon: Float, into out: Tensor)
+    /// `out = x · Φ(x)` elementwise, with the exact normal CDF (`erf` form, as Hugging Face's
+    /// `"gelu"`); out may alias x.
+    func gelu(_ x: Tensor, into out: Tensor)
+    /// Bidirectional multi-head attention within each sequence of a ragged batch.
+    /// `qkv` is `[n, 3 · heads · hd]`: each row holds the query, key and value of one token,
+    /// each `[heads, hd]`; `out` is `[n, heads · hd]`. `sequenceLengths` sum to `n`.
+    func encoderAttention(qkv: Tensor, sequenceLengths: [Int], heads: Int, scale: Float, into out: Tensor)
+    /// One row per sequence of `x` `[n, d]`, pooled by `mode` over that sequence's rows
+    /// (`sequenceLengths` sum to `n`); out is `[sequenceLengths.count, d]`.
+    func pool(_ x: Tensor, sequenceLengths: [Int], mode: PoolingMode, into out: Tensor)
+    /// Scales each row of `[rows, d]` to unit Euclidean length (a zero row stays zero); out may
+    /// alias x.
+    func l2Normalize(_ x: Tensor, into out: Tensor)
+}
+
+/// How a sentence embedding is made from the token states of one sequence
+/// (sentence-transformers' `Pooling` modes).
+public enum PoolingMode: String, Sendable, Hashable, CaseIterable {
+    /// The first token's state (`[CLS]`).
+    case cls
+    /// The mean over all tokens.
+    case mean
+    /// The per-dimension maximum over all tokens.
+    case max
+    /// The sum over all tokens divided by √length.
+    case meanSqrtLength
+    /// The last token's state.
+    case lastToken
+}
