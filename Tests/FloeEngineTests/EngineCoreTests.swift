@@ -53,8 +53,9 @@ import Testing
     @Test func cancellingTheStreamAbortsTheRequest() async throws {
         let executor = FakeExecutor()
         // Slow steps leave a wide window for the checks below even when a busy machine starves
-        // this task: 600 tokens take 12 s, while the test ends after the first output.
-        executor.stepDelay = .milliseconds(20)
+        // this task: 600 tokens take at least 2 minutes, while the test ends after the first
+        // output (a loaded CI machine once let a 12 s window close).
+        executor.stepDelay = .milliseconds(200)
         let engine = try EngineCore(config: config, executor: executor)
         let stream = try engine.submit(request("long", promptLength: 20, maxTokens: 600))
         // Waiting for the first output (not polling stats) proves the request is running
@@ -121,8 +122,9 @@ import Testing
     @Test func frontendStopAndShutdownEndStreams() async throws {
         let executor = FakeExecutor()
         // Slow steps leave a wide window for the checks below even when a busy machine starves
-        // this task: 600 tokens take 12 s, while the test ends after the first output.
-        executor.stepDelay = .milliseconds(20)
+        // this task: 600 tokens take at least 2 minutes, while the test ends after the first
+        // output (a loaded CI machine once let a 12 s window close).
+        executor.stepDelay = .milliseconds(200)
         let engine = try EngineCore(config: config, executor: executor)
         let stopped = try engine.submit(request("stopped", promptLength: 10, maxTokens: 600))
         let open = try engine.submit(request("open", promptLength: 10, maxTokens: 600, seed: 1))
