@@ -98,6 +98,7 @@ let package = Package(
         .testTarget(
             name: "FloeServerTests",
             dependencies: [
+                "FloeEngine",
                 "FloeServer", "FloeOpenAI", "FloeRunner", "FloeCPU",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

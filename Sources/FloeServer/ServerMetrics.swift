@@ -19,9 +19,11 @@ final class ServerMetrics: Sendable {
     private let labels: [(String, String)]
     private let running, waiting, kvUsage, prefixHitRate: Gauge
     private let preemptions, promptTokens, generationTokens: Counter
+    /// Speculative decoding, vLLM's `spec_decode_*` counters (zero without `--speculative-config`).
+    private let drafts, draftTokens, acceptedTokens: Counter
     private let timeToFirstToken, timePerOutputToken, endToEnd: ValueHistogram
-    /// The engine's preemption count already added to the counter (scrapes may interleave).
-    private let preemptionsCounted = Mutex(0)
+    /// Engine totals already added to each counter, by metric name (scrapes may interleave).
+    private let counted = Mutex<[String: Int]>([:])
 
     init(model: String) {
         let registry = self.registry
@@ -47,6 +49,9 @@ final class ServerMetrics: Sendable {
         timePerOutputToken = histogram(
             "time_per_output_token_seconds", Self.perTokenBuckets, "Mean time between output tokens of a request, after the first.")
         endToEnd = histogram("e2e_request_latency_seconds", Self.latencyBuckets, "Request latency, arrival to last token.")
+        drafts = counter("spec_decode_num_drafts_total", "Speculative drafts proposed and verified.")
+        draftTokens = counter("spec_decode_num_draft_tokens_total", "Draft tokens verified.")
+        acceptedTokens = counter("spec_decode_num_accepted_tokens_total", "Draft tokens accepted.")
         // Every finish reason is listed from the start, so a scrape sees zeros, not absences.
         for reason in ["stop", "length", "abort"] { _ = finishedCounter(reason) }
     }
@@ -89,11 +94,27 @@ final class ServerMetrics: Sendable {
         waiting.set(Double(stats.waitingCount))
         kvUsage.set(stats.kvCacheUsage)
         prefixHitRate.set(stats.prefixCacheHitRate)
-        let newPreemptions = preemptionsCounted.withLock { counted in
-            defer { counted = max(counted, stats.preemptionCount) }
-            return max(stats.preemptionCount - counted, 0)
+        let speculative = stats.speculative
+        advance(preemptions, "preemptions", to: stats.preemptionCount)
+        advance(drafts, "drafts", to: speculative.draftCount)
+        advance(draftTokens, "draft_tokens", to: speculative.draftedTokens)
+        advance(acceptedTokens, "accepted_tokens", to: speculative.acceptedTokens)
+        for (position, accepted) in speculative.acceptedPerPosition.enumerated() {
+            let counter = registry.makeCounter(
+                descriptor: Self.descriptor("spec_decode_num_accepted_tokens_per_pos", "Accepted draft tokens by draft position."),
+                labels: labels + [("position", String(position))])
+            advance(counter, "accepted_at_\(position)", to: accepted)
         }
-        if newPreemptions > 0 { preemptions.increment(by: Int64(newPreemptions)) }
         return registry.emitToString()
+    }
+
+    /// Raises `counter` to the engine's running `total` (counters only move up).
+    private func advance(_ counter: Counter, _ key: String, to total: Int) {
+        let delta = counted.withLock { counted -> Int in
+            let before = counted[key, default: 0]
+            counted[key] = max(before, total)
+            return max(total - before, 0)
+        }
+        if delta > 0 { counter.increment(by: Int64(delta)) }
     }
 }

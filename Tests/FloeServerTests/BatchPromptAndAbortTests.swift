@@ -1,4 +1,6 @@
 import AsyncHTTPClient
+import FloeEngine
+import FloeRunner
 import Foundation
 import Testing
 
@@ -104,5 +106,28 @@ struct BatchPromptAndAbortTests {
             #expect(metrics.text.contains("floe:\(name)_count{model_name=\"test-model\"} 2"), "\(name)")
         }
         #expect(metrics.text.contains("floe:prompt_tokens_total{model_name=\"test-model\"} \(2 * server.llm.tokenizer.encode("Once").count)"))
+    }
+}
+
+/// `/metrics` carries vLLM's speculative-decoding counters, equal to the engine's own numbers.
+@Suite struct SpeculativeMetricsTests {
+    @Test func draftAndAcceptanceCountersMatchTheEngine() async throws {
+        var options = EngineOptions(kvCacheBytes: 16 << 20)
+        options.speculative = try SpeculativeConfig(json: #"{"method": "suffix"}"#)
+        let server = try await TestServer.start(options: options)
+        // The second request repeats the first, whose response the global suffix tree now holds,
+        // so drafts are proposed and accepted.
+        for _ in 0..<2 {
+            _ = try await server.request("/v1/completions", json: ["prompt": "Once upon a time", "max_tokens": 24, "temperature": 0])
+        }
+        let metrics = try await server.request(.GET, "/metrics")
+        let stats = server.llm.stats.speculative
+        await server.stop()
+        #expect(stats.draftedTokens > 0 && stats.acceptedTokens > 0)
+        let label = "{model_name=\"test-model\"}"
+        #expect(metrics.text.contains("floe:spec_decode_num_drafts_total\(label) \(stats.draftCount)"))
+        #expect(metrics.text.contains("floe:spec_decode_num_draft_tokens_total\(label) \(stats.draftedTokens)"))
+        #expect(metrics.text.contains("floe:spec_decode_num_accepted_tokens_total\(label) \(stats.acceptedTokens)"))
+        #expect(metrics.text.contains("floe:spec_decode_num_accepted_tokens_per_pos{model_name=\"test-model\",position=\"0\"} \(stats.acceptedPerPosition[0])"))
     }
 }
