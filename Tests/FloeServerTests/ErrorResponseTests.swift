@@ -44,7 +44,12 @@ struct ErrorResponseTests {
     }
 
     @Test func fullQueueGets429WithRetryAfter() async throws {
-        let server = try await TestServer.start(options: EngineOptions(kvCacheBytes: 16 << 20, maxNumSeqs: 1)) {
+        // SmolLM2, not stories260K: the long request must still be running when the second one
+        // arrives, and stories260K can finish 400 tokens in that time on a fast machine.
+        let model = try #require(TestServer.smolLM2, "run scripts/fetch-model.sh smollm2-135m first")
+        let server = try await TestServer.start(
+            model: model, options: EngineOptions(kvCacheBytes: 64 << 20, maxModelLen: 1024, maxNumSeqs: 1)
+        ) {
             $0.maxWaitingRequests = 0
         }
         // One long stream holds the only slot while the second request arrives.
@@ -71,7 +76,9 @@ struct ErrorResponseTests {
     }
 
     @Test func disconnectMidStreamAbortsAndFreesKV() async throws {
-        let server = try await TestServer.start()
+        // SmolLM2, so the request is still running (holding KV) when the client hangs up.
+        let model = try #require(TestServer.smolLM2, "run scripts/fetch-model.sh smollm2-135m first")
+        let server = try await TestServer.start(model: model, options: EngineOptions(kvCacheBytes: 64 << 20, maxModelLen: 1024))
         let (firstChunk, signal) = AsyncStream<Void>.makeStream()
         let client = Task {
             let request = server.makeRequest(
