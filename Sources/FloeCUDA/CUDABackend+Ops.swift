@@ -48,22 +48,17 @@ extension CUDABackend {
         case .f32: prefix = "gemv_f32_"
         default: fatalError("CUDA linear needs bf16, f16 or f32 weights (upload converts them), got \(weight.dtype)")
         }
-        if n > gemvMaxTokens, let matmul, weight.dtype == .f32 {
-            matmul.multiply(x: x.deviceAddress, weight: weight.deviceAddress, output: out.deviceAddress,
-                rows: n, inFeatures: inFeatures, outFeatures: outFeatures, dtype: .f32)
-            if let bias {
-                module.launch("add_bias", grid: (elementBlocks(n * outFeatures), 1, 1), block: 256,
-                    KernelArguments().tensor(out).tensor(bias).int64(n * outFeatures).int(outFeatures))
-            }
-            return
-        }
         if n > gemvMaxTokens, let matmul {
-            // 16-bit copy of the activations, then a tensor-core GEMM with f32 output.
-            let elements = n * inFeatures
-            let converted = scratchBuffer("gemm-input", bytes: elements * 2)
-            module.launch(weight.dtype == .bf16 ? "convert_f32_bf16" : "convert_f32_f16", grid: (elementBlocks(elements), 1, 1), block: 256,
-                KernelArguments().tensor(x).pointer(converted.deviceAddress).int64(elements))
-            matmul.multiply(x: converted.deviceAddress, weight: weight.deviceAddress, output: out.deviceAddress,
+            // 16-bit weights take a 16-bit copy of the activations (tensor cores); f32 weights
+            // multiply the activations as they are. Output f32 either way.
+            var input = x.deviceAddress
+            if weight.dtype != .f32 {
+                let elements = n * inFeatures
+                input = scratchBuffer("gemm-input", bytes: elements * 2).deviceAddress
+                module.launch(weight.dtype == .bf16 ? "convert_f32_bf16" : "convert_f32_f16", grid: (elementBlocks(elements), 1, 1), block: 256,
+                    KernelArguments().tensor(x).pointer(input).int64(elements))
+            }
+            matmul.multiply(x: input, weight: weight.deviceAddress, output: out.deviceAddress,
                 rows: n, inFeatures: inFeatures, outFeatures: outFeatures, dtype: weight.dtype)
             if let bias {
                 module.launch("add_bias", grid: (elementBlocks(n * outFeatures), 1, 1), block: 256,

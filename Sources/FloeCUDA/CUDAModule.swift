@@ -49,7 +49,7 @@ struct KernelArguments {
 
     init() {}
 
-    func tensor(_ tensor: Tensor?) -> KernelArguments { pointer(tensor.map { UInt64(UInt(bitPattern: $0.address)) } ?? 0) }
+    func tensor(_ tensor: Tensor?) -> KernelArguments { pointer(tensor?.deviceAddress ?? 0) }
     func pointer(_ address: UInt64) -> KernelArguments { structure([address]) }
     func int(_ value: Int) -> KernelArguments { structure([UInt64(UInt32(bitPattern: Int32(value)))]) }
     func int64(_ value: Int) -> KernelArguments { structure([UInt64(bitPattern: Int64(value))]) }

@@ -58,15 +58,8 @@ public struct OpChecks {
 
     /// A host bf16 tensor of random values (weights), and its values as floats.
     mutating func bf16Weights(_ shape: Shape, scale: Float = 0.05) -> (Tensor, [Float]) {
-        let tensor = Tensor(zeros: shape, dtype: .bf16)
-        let pointer = tensor.address.assumingMemoryBound(to: UInt16.self)
-        var values = [Float](repeating: 0, count: shape.elementCount)
-        for i in 0..<values.count {
-            let bits = (random.normal() * scale).bf16Bits
-            pointer[i] = bits
-            values[i] = Float(bf16Bits: bits)
-        }
-        return (tensor, values)
+        let values = random.normals(shape.elementCount).map { Float(bf16Bits: ($0 * scale).bf16Bits) }
+        return (bf16Cache(values, shape), values)
     }
 
     /// A device f32 tensor holding `values`.
@@ -294,6 +287,7 @@ public struct OpChecks {
         compare("ops", label + " value cache", bf16Floats(gpu.readBytes(valueCache)), hostVC.floats, relative: 4e-3)
     }
 
+    /// A host bf16 tensor of `values` (rounded to bf16).
     func bf16Cache(_ values: [Float], _ shape: Shape) -> Tensor {
         let tensor = Tensor(zeros: shape, dtype: .bf16)
         let pointer = tensor.address.assumingMemoryBound(to: UInt16.self)

@@ -68,12 +68,12 @@ public final class ModelRunner: ModelExecutor {
         let logits = try model.forward(batch, cache: cache)
         guard !logitRows.isEmpty else { return ModelRunnerOutput(sampledTokens: [:]) }
 
+        let rowOfToken = Dictionary(logitRows.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         // Greedy requests without logprobs take the device's argmax: ids come back, not logits.
         // Drafts are verified the greedy way: each is kept while it equals the argmax of its
         // row, and the argmax after the last kept one is the step's own token.
         if promptRows.isEmpty, sampledRows.allSatisfy({ samplers.isPlainGreedy($0.id) }) {
             let best = model.backend.argmaxRows(logits)
-            let rowOfToken = Dictionary(logitRows.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
             var sampled: [RequestID: [SampledToken]] = [:]
             for (id, tokenRow, drafts) in sampledRows {
                 var accepted: [SampledToken] = []
@@ -88,7 +88,6 @@ public final class ModelRunner: ModelExecutor {
         }
         var values = model.backend.readFloats(logits)
         let vocabulary = model.vocabularySize
-        let rowOfToken = Dictionary(logitRows.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         let promptLogprobs = promptRows.reduce(into: [RequestID: [PositionLogprobs?]]()) { result, entry in
             result[entry.id] = scorePrompt(entry, values: values, vocabulary: vocabulary)
         }

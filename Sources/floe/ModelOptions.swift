@@ -51,7 +51,7 @@ struct ModelOptions: ParsableArguments {
             throw ValidationError(
                 "model not found at '\(model)'. Fetch the default one with scripts/fetch-model.sh smollm2-135m")
         }
-        return try ModelLoader.load(path: model, backend: makeBackend())
+        return try load(path: model)
     }
 
     func makeBackend() throws -> any Backend {
