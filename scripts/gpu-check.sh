@@ -6,7 +6,7 @@
 #   scripts/gpu-check.sh check   # cuda-check: ops vs the CPU reference, goldens, engine checks
 #   scripts/gpu-check.sh bench   # Llama-3.1-8B-shaped bf16 benchmarks next to transformers and
 #                                # the copy/GEMM ceilings (../shared/tools/gpu_baseline.py)
-#   scripts/gpu-check.sh profile # nsys kernel summary of decode (batch 1 and 64) on the 8B shape
+#   scripts/gpu-check.sh profile # ncu per-kernel times of decode (batch 1 and 64) and prefill, 8B shape
 #   scripts/gpu-check.sh all
 #
 # Model files that are too big for one transfer travel in pieces (.gpu/pieces/NAME.partNN) over
@@ -62,15 +62,49 @@ if [[ "$mode" == bench || "$mode" == all ]]; then
 fi
 
 if [[ "$mode" == profile ]]; then
+  # Nsight Compute (the machine has no nsys): per-launch duration and DRAM bytes, caches and clocks
+  # left as in a normal run, for a short decode at batch 1, a short batch-64 decode and a 2,048-token
+  # prefill; raw per-launch CSVs (in launch order) plus a per-kernel summary.
   model=/tmp/floe-llama3-8b
   [[ -f "$model/model.safetensors" ]] || python3 .gpu/small/gpu_baseline.py --make-model "$model" --shape llama3-8b --batches 1 --out "$out/baseline-small.json" >/dev/null 2>&1
   [[ -f "$model/tokenizer.json" ]] || gunzip -c .gpu/small/llama3-tokenizer.json.gz >"$model/tokenizer.json"
-  nsys=$(command -v nsys || ls /usr/local/cuda/bin/nsys /opt/nvidia/nsight-systems/*/bin/nsys 2>/dev/null | head -1)
-  "$nsys" profile -t cuda,osrt --force-overwrite true -o "$out/decode1" "$floe" bench --device cuda --model "$model" \
-    --prompt-tokens 512 --gen-tokens 64 --repetitions 1 >"$out/profile1.txt" 2>&1
-  "$nsys" stats --report cuda_gpu_kern_sum,cuda_api_sum --format csv "$out/decode1.nsys-rep" >"$out/decode1-stats.csv" 2>&1
-  "$nsys" profile -t cuda --force-overwrite true -o "$out/decode64" "$floe" bench-offline --device cuda --model "$model" \
-    --num-prompts 64 --input-len 128 --output-len 64 --sequential-prompts 1 >"$out/profile64.txt" 2>&1
-  "$nsys" stats --report cuda_gpu_kern_sum,cuda_api_sum --format csv "$out/decode64.nsys-rep" >"$out/decode64-stats.csv" 2>&1
-  rm -f "$out"/*.nsys-rep "$out"/*.sqlite
+  ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null | head -1)
+  ncu_run() {  # NAME, then the floe arguments
+    local name=$1; shift
+    "$ncu" --csv --metrics gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum,launch__grid_size \
+      --cache-control none --clock-control none "$floe" "$@" >"$out/$name.csv" 2>"$out/$name.log"
+    python3 scripts/ncu-summary.py "$out/$name.csv" >"$out/$name-summary.txt" 2>&1
+    gzip -f "$out/$name.csv"
+  }
+  ncu_run decode1 bench --device cuda --model "$model" --prompt-tokens 64 --gen-tokens 8 --repetitions 1
+  ncu_run decode64 bench-offline --device cuda --model "$model" --num-prompts 64 --input-len 32 --output-len 4 --sequential-prompts 0
+  ncu_run prefill2048 bench --device cuda --model "$model" --prompt-tokens 2048 --gen-tokens 1 --repetitions 1
+fi
+
+if [[ "$mode" == extra ]]; then
+  # Diagnostics next to `bench` (same model): the warp-per-row GEMV for comparison, host-side step
+  # phases (FLOE_PROFILE_STEPS) at batch 64, and ncu kernel summaries of short batch-1 and
+  # batch-64 runs. Everything goes into extra.txt.
+  model=/tmp/floe-llama3-8b
+  [[ -f "$model/model.safetensors" ]] || python3 .gpu/small/gpu_baseline.py --make-model "$model" --shape llama3-8b --batches 1 --out "$out/baseline-small.json" >/dev/null 2>&1
+  [[ -f "$model/tokenizer.json" ]] || gunzip -c .gpu/small/llama3-tokenizer.json.gz >"$model/tokenizer.json"
+  {
+    echo "== FLOE_CUDA_GEMV=rows (warp-per-row GEMV)"
+    FLOE_CUDA_GEMV=rows "$floe" bench --device cuda --model "$model" --prompt-tokens 16 --gen-tokens 128 --repetitions 2 2>&1 | grep -E "^\| (pp|tg)"
+    echo "== tiled GEMV (default)"
+    "$floe" bench --device cuda --model "$model" --prompt-tokens 16 --gen-tokens 128 --repetitions 2 2>&1 | grep -E "^\| (pp|tg)"
+    echo "== FLOE_PROFILE_STEPS=1 bench-offline 64 x (128 in, 128 out)"
+    FLOE_PROFILE_STEPS=1 "$floe" bench-offline --device cuda --model "$model" --num-prompts 64 --input-len 128 --output-len 128 \
+      --sequential-prompts 0 2>&1 | tail -12
+  } >"$out/extra.txt" 2>&1
+  ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null | head -1)
+  ncu_summary() {  # NAME, then the floe arguments
+    local name=$1; shift
+    "$ncu" --csv --metrics gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum \
+      --cache-control none --clock-control none "$floe" "$@" >"/tmp/$name.csv" 2>/dev/null
+    { echo "== ncu $name: $*"; python3 scripts/ncu-summary.py "/tmp/$name.csv"; } >>"$out/extra.txt" 2>&1
+    gzip -c "/tmp/$name.csv" >"$out/ncu-$name.csv.gz"
+  }
+  ncu_summary decode1 bench --device cuda --model "$model" --prompt-tokens 16 --gen-tokens 8 --repetitions 1
+  ncu_summary decode64 bench-offline --device cuda --model "$model" --num-prompts 64 --input-len 128 --output-len 6 --sequential-prompts 0
 fi

@@ -26,8 +26,11 @@ struct DeviceAttentionMetadata {
 }
 
 extension CUDABackend {
-    /// Prefill chunks with at least this many query tokens run attention as cuBLASLt GEMMs.
-    public static var prefillGEMMMinimumQueryTokens: Int { AttentionKernels.gemmMinimumQueryTokens }
+    /// Whether a prefill chunk of `queries` tokens over `context` keys runs attention as
+    /// cuBLASLt GEMMs (long chunks) rather than in the paged kernel.
+    public static func prefillUsesGEMMAttention(queries: Int, context: Int) -> Bool {
+        AttentionKernels.usesGEMMPath(queries: queries, context: context)
+    }
 
     /// The device copy of `metadata`, uploading it only when it differs from the last one.
     func deviceMetadata(_ metadata: AttentionMetadata) -> DeviceAttentionMetadata {
@@ -47,7 +50,7 @@ extension CUDABackend {
                 offsets[row] = offset
                 maxVisible = max(maxVisible, first + i + 1)
             }
-            if matmul != nil, sequence.queryTokens.count >= AttentionKernels.gemmMinimumQueryTokens {
+            if matmul != nil, AttentionKernels.usesGEMMPath(queries: sequence.queryTokens.count, context: sequence.contextLength) {
                 gemmSequences.append(.init(
                     firstRow: sequence.queryTokens.lowerBound, queryCount: sequence.queryTokens.count,
                     contextLength: sequence.contextLength, tableOffset: Int(offset)))
@@ -85,7 +88,10 @@ extension CUDABackend {
         precondition(keyCache.dtype == .bf16 && valueCache.dtype == .bf16, "the CUDA KV cache is bf16 (kvCacheDType)")
         let n = query.shape[0], heads = query.shape[1], kvHeads = key.shape[1], hd = query.shape[2]
         let meta = deviceMetadata(metadata)
-        module.launch("rope_store_kv", grid: (n, 1, 1), block: Self.rowThreads((heads + kvHeads) * hd / 2),
+        // Few tokens (decode) spread each token's pairs over several blocks.
+        let pairs = (heads + kvHeads) * hd / 2
+        let parts = n >= device.multiprocessorCount ? 1 : min((pairs + 127) / 128, max(1, 2 * device.multiprocessorCount / n))
+        module.launch("rope_store_kv", grid: (n, parts, 1), block: parts > 1 ? 128 : Self.rowThreads(pairs),
             KernelArguments().tensor(query).tensor(key).tensor(value).tensor(positions).tensor(inverseFrequencies)
                 .int(heads).int(kvHeads).int(hd).int(style == .interleaved ? 1 : 0).tensor(keyCache).tensor(valueCache).pointer(meta.slots))
     }
@@ -108,7 +114,7 @@ extension CUDABackend {
         let target = 2 * device.multiprocessorCount
         var splits = 1
         if baseBlocks < target {
-            splits = min((target + baseBlocks - 1) / baseBlocks, (meta.maxVisibleKeys + 127) / 128, 64)
+            splits = min((target + baseBlocks - 1) / baseBlocks, (meta.maxVisibleKeys + 31) / 32, 64)
             splits = max(splits, 1)
         }
         let keysPerSplit = (meta.maxVisibleKeys + splits - 1) / splits
@@ -120,8 +126,10 @@ extension CUDABackend {
             (partialAcc, partialML) = (0, 0)
         }
         if meta.gemmTokenCount < n {
+            let sharedBytes = AttentionKernels.sharedBytes(group: group, headDim: hd)
+            if sharedBytes > 48 << 10 { allowDynamicSharedMemory(kernel, bytes: AttentionKernels.sharedBytes(group: AttentionKernels.maxGroup, headDim: hd)) }
             module.launch(kernel, grid: (n, kvHeads, splits), block: AttentionKernels.warps * 32,
-                sharedBytes: AttentionKernels.sharedBytes(group: group, headDim: hd),
+                sharedBytes: sharedBytes,
                 KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache)
                     .pointer(meta.gemmSequences.isEmpty ? meta.visibleKeys : meta.pagedVisibleKeys)
                     .pointer(meta.tableOffsets).pointer(meta.tables).tensor(out).pointer(partialAcc).pointer(partialML)

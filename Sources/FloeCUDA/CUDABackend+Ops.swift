@@ -48,27 +48,20 @@ extension CUDABackend {
         case .f32: prefix = "gemv_f32_"
         default: fatalError("CUDA linear needs bf16, f16 or f32 weights (upload converts them), got \(weight.dtype)")
         }
-        if n > gemvMaxTokens, let matmul {
-            // 16-bit weights take a 16-bit copy of the activations (tensor cores); f32 weights
-            // multiply the activations as they are. Output f32 either way.
-            var input = x.deviceAddress
-            if weight.dtype != .f32 {
-                let elements = n * inFeatures
-                input = scratchBuffer("gemm-input", bytes: elements * 2).deviceAddress
-                module.launch(weight.dtype == .bf16 ? "convert_f32_bf16" : "convert_f32_f16", grid: (elementBlocks(elements), 1, 1), block: 256,
-                    KernelArguments().tensor(x).pointer(input).int64(elements))
-            }
-            matmul.multiply(x: input, weight: weight.deviceAddress, output: out.deviceAddress,
-                rows: n, inFeatures: inFeatures, outFeatures: outFeatures, dtype: weight.dtype)
-            if let bias {
-                module.launch("add_bias", grid: (elementBlocks(n * outFeatures), 1, 1), block: 256,
-                    KernelArguments().tensor(out).tensor(bias).int64(n * outFeatures).int(outFeatures))
-            }
+        if n > gemvMaxTokens, matmul != nil {
+            gemm(input: gemmInput(x, weightDType: weight.dtype), rows: n, weight: weight, bias: bias, into: out)
             return
         }
         // Small batches (or no cuBLASLt): the GEMV kernel, up to 8 token rows per pass; enough
         // small blocks that even a 1024-row projection keeps every SM streaming weights.
         let aligned = inFeatures % 8 == 0 && weight.deviceAddress % 16 == 0 && x.deviceAddress % 16 == 0
+        if tiledGEMV, aligned, n <= GEMVKernels.tiledMaxTokens, weight.dtype != .f32 {
+            let kernel = (weight.dtype == .bf16 ? "gemv_tiled_bf16_" : "gemv_tiled_f16_") + String(n)
+            module.launch(kernel, grid: ((outFeatures + GEMVKernels.tileRows - 1) / GEMVKernels.tileRows, 1, 1),
+                block: GEMVKernels.threadsPerBlock,
+                KernelArguments().tensor(x).tensor(weight).tensor(bias).tensor(out).int(inFeatures).int(outFeatures))
+            return
+        }
         let warpsPerBlock = GEMVKernels.threadsPerBlock / 32
         let blocks = max(1, min((outFeatures + warpsPerBlock - 1) / warpsPerBlock, device.multiprocessorCount * 4))
         var start = 0
@@ -86,7 +79,43 @@ extension CUDABackend {
         }
     }
 
+    /// The activations as a GEMM reads them: a 16-bit copy for 16-bit weights (tensor cores),
+    /// x itself for f32 weights. The copy lives in scratch until the next call.
+    private func gemmInput(_ x: Tensor, weightDType: DType) -> CUdeviceptr {
+        guard weightDType != .f32 else { return x.deviceAddress }
+        let elements = x.elementCount
+        let input = scratchBuffer("gemm-input", bytes: elements * 2).deviceAddress
+        module.launch(weightDType == .bf16 ? "convert_f32_bf16" : "convert_f32_f16", grid: (elementBlocks(elements), 1, 1), block: 256,
+            KernelArguments().tensor(x).pointer(input).int64(elements))
+        return input
+    }
+
+    /// out = input · weightᵀ (+ bias) through cuBLASLt, f32 output.
+    private func gemm(input: CUdeviceptr, rows n: Int, weight: Tensor, bias: Tensor?, into out: Tensor) {
+        guard let matmul else { fatalError("gemm without cuBLASLt") }
+        let inFeatures = weight.shape.last, outFeatures = weight.shape.rowCount
+        matmul.multiply(x: input, weight: weight.deviceAddress, output: out.deviceAddress,
+            rows: n, inFeatures: inFeatures, outFeatures: outFeatures, dtype: weight.dtype)
+        if let bias {
+            module.launch("add_bias", grid: (elementBlocks(n * outFeatures), 1, 1), block: 256,
+                KernelArguments().tensor(out).tensor(bias).int64(n * outFeatures).int(outFeatures))
+        }
+    }
+
+    /// Whether matrices sharing x go through cuBLASLt with one converted copy of x.
+    private func sharesGEMMInput(_ x: Tensor, _ weights: [Tensor]) -> Bool {
+        x.shape.rowCount > gemvMaxTokens && matmul != nil && weights.allSatisfy { $0.dtype == weights[0].dtype }
+    }
+
     public func linears(_ x: Tensor, weights: [Tensor], biases: [Tensor?], into outs: [Tensor]) {
+        if sharesGEMMInput(x, weights) {
+            device.bind()
+            let input = gemmInput(x, weightDType: weights[0].dtype)
+            for (index, weight) in weights.enumerated() {
+                gemm(input: input, rows: x.shape.rowCount, weight: weight, bias: biases[index], into: outs[index])
+            }
+            return
+        }
         guard let words = projectionWords(x, weights: weights, biases: biases, outs: outs) else {
             for (index, weight) in weights.enumerated() { linear(x, weight: weight, bias: biases[index], into: outs[index]) }
             return
@@ -95,6 +124,14 @@ extension CUDABackend {
     }
 
     public func gatedLinear(_ x: Tensor, gate: Tensor, up: Tensor, scratch: Tensor, into out: Tensor) {
+        if sharesGEMMInput(x, [gate, up]) {
+            device.bind()
+            let input = gemmInput(x, weightDType: gate.dtype)
+            gemm(input: input, rows: x.shape.rowCount, weight: gate, bias: nil, into: out)
+            gemm(input: input, rows: x.shape.rowCount, weight: up, bias: nil, into: scratch)
+            siluMul(gate: out, up: scratch, into: out)
+            return
+        }
         guard let words = projectionWords(x, weights: [gate, up], biases: [nil, nil], outs: [out, scratch]) else {
             linear(x, weight: gate, bias: nil, into: out)
             linear(x, weight: up, bias: nil, into: scratch)
@@ -109,7 +146,7 @@ extension CUDABackend {
     private func projectionWords(_ x: Tensor, weights: [Tensor], biases: [Tensor?], outs: [Tensor]) -> [UInt64]? {
         let n = x.shape.rowCount, inFeatures = x.shape.last
         guard n <= min(gemvMaxTokens, 2), weights.count <= 3, inFeatures % 8 == 0, x.deviceAddress % 16 == 0,
-            n * inFeatures * 4 <= GEMVKernels.maxStagedBytes,
+            tiledGEMV || n * inFeatures * 4 <= GEMVKernels.maxStagedBytes,
             weights.allSatisfy({ $0.dtype == weights[0].dtype && ($0.dtype == .bf16 || $0.dtype == .f16)
                 && $0.shape.last == inFeatures && $0.deviceAddress % 16 == 0 })
         else { return nil }
@@ -122,6 +159,14 @@ extension CUDABackend {
     private func launchMultiGEMV(_ x: Tensor, _ first: Tensor, words: [UInt64], totalRows: Int, gated: Bool) {
         device.bind()
         let n = x.shape.rowCount, inFeatures = x.shape.last
+        if tiledGEMV {
+            // Gated tiles hold half as many output rows (their gate rows, then their up rows).
+            let rowsPerBlock = gated ? GEMVKernels.tileRows / 2 : GEMVKernels.tileRows
+            module.launch((first.dtype == .bf16 ? "gemv_tiled_multi_bf16_" : "gemv_tiled_multi_f16_") + String(n),
+                grid: ((totalRows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), block: GEMVKernels.threadsPerBlock,
+                KernelArguments().tensor(x).structure(words).int(inFeatures).int(gated ? 1 : 0))
+            return
+        }
         let kernel = (first.dtype == .bf16 ? "gemv_multi_bf16_" : "gemv_multi_f16_") + String(n)
         allowDynamicSharedMemory(kernel, bytes: GEMVKernels.maxStagedBytes)
         let warpsPerBlock = GEMVKernels.threadsPerBlock / 32
@@ -168,8 +213,15 @@ extension CUDABackend {
     public func argmaxRows(_ x: Tensor) -> [Int] {
         device.bind()
         let rows = x.shape.rowCount
+        let cols = x.shape.last
+        let parts = max(1, min(64, cols / 2048, 2 * device.multiprocessorCount / max(rows, 1)))
         let indices = scratchBuffer("argmax", bytes: max(rows, 1) * 4)
-        module.launch("argmax_rows", grid: (rows, 1, 1), block: 1024, KernelArguments().tensor(x).pointer(indices.deviceAddress).int(x.shape.last))
+        let partValues = scratchBuffer("argmax-part-values", bytes: max(rows, 1) * parts * 4)
+        let partIndices = scratchBuffer("argmax-part-indices", bytes: max(rows, 1) * parts * 4)
+        module.launch("argmax_partial", grid: (rows, parts, 1), block: 256,
+            KernelArguments().tensor(x).pointer(partValues.deviceAddress).pointer(partIndices.deviceAddress).int(cols).int(parts))
+        module.launch("argmax_final", grid: (rows, 1, 1), block: 32,
+            KernelArguments().pointer(partValues.deviceAddress).pointer(partIndices.deviceAddress).pointer(indices.deviceAddress).int(parts))
         var result = [Int32](repeating: 0, count: rows)
         result.withUnsafeMutableBytes { staging.download(from: indices.deviceAddress, bytes: $0.count, into: $0.baseAddress!) }
         return result.map(Int.init)

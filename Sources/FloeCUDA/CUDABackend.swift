@@ -27,6 +27,9 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     /// Batches of up to this many tokens use the GEMV kernel, larger ones cuBLASLt
     /// (`FLOE_CUDA_GEMV_MAX_TOKENS` overrides it, 0...8, for tuning on new cards).
     let gemvMaxTokens: Int
+    /// Whether batches of ≤ 2 tokens take the tiled GEMV (the default) rather than the
+    /// warp-per-row kernel (`FLOE_CUDA_GEMV=rows`, kept for comparison on new cards).
+    let tiledGEMV: Bool
     /// Kernels already allowed more than 48 KiB of dynamic shared memory.
     var sharedMemoryOptIns: Set<String> = []
 
@@ -42,6 +45,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         self.allocator = allocator
         gemvMaxTokens = ProcessInfo.processInfo.environment["FLOE_CUDA_GEMV_MAX_TOKENS"].flatMap(Int.init)
             .map { min(max($0, 0), GEMVKernels.maxTokens) } ?? GEMVKernels.preferredMaxTokens
+        tiledGEMV = ProcessInfo.processInfo.environment["FLOE_CUDA_GEMV"] != "rows"
         staging = try PinnedStaging(device: device)
         let compiler = KernelCompiler(nvrtc: device.libraries.nvrtc, cacheFolder: kernelCacheFolder)
         module = try CUDAModule(device: device, cubin: compiler.compile(KernelSource.all, architecture: device.architecture))

@@ -28,6 +28,10 @@ final class CUDAModule: @unchecked Sendable {
         _ name: String, grid: (Int, Int, Int), block: Int, sharedBytes: Int = 0, _ arguments: KernelArguments
     ) {
         guard grid.0 > 0, grid.1 > 0, grid.2 > 0 else { return }
+        StepProfiler.shared.measure("kernel launches") { launchNow(name, grid: grid, block: block, sharedBytes: sharedBytes, arguments) }
+    }
+
+    private func launchNow(_ name: String, grid: (Int, Int, Int), block: Int, sharedBytes: Int, _ arguments: KernelArguments) {
         let function = function(name)
         var arguments = arguments
         arguments.withParameterArray { parameters in

@@ -41,11 +41,11 @@ final class CublasLtMatmul: @unchecked Sendable {
         }
         var alpha: Float = 1, beta: Float = 0
         var algorithm = plan.algorithm
-        let status = lt.cublasLtMatmul(
+        let status = StepProfiler.shared.measure("cublasLtMatmul") { lt.cublasLtMatmul(
             handle, plan.description, &alpha, UnsafeRawPointer(bitPattern: UInt(weight)), plan.a,
             UnsafeRawPointer(bitPattern: UInt(x)), plan.b, &beta, UnsafeRawPointer(bitPattern: UInt(output)), plan.d,
             UnsafeMutableRawPointer(bitPattern: UInt(output)), plan.d, &algorithm, workspace.address, Self.workspaceBytes,
-            device.stream)
+            device.stream) }
         if status != 0 { fatalError("cublasLtMatmul (\(rows)×\(inFeatures) · \(outFeatures)×\(inFeatures)ᵀ) failed with status \(status)") }
     }
 

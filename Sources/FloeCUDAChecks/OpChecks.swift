@@ -44,8 +44,12 @@ public struct OpChecks {
         attention(heads: 32, kvHeads: 8, hd: 128, contexts: [3000], queries: [1])                   // split-K decode
         attention(heads: 32, kvHeads: 8, hd: 128, contexts: [1500, 700, 20, 2048], queries: [1, 3, 20, 2])
         attention(heads: 12, kvHeads: 12, hd: 96, contexts: [130], queries: [130])                  // odd head size, MHA
-        attention(heads: 32, kvHeads: 8, hd: 128, contexts: [300, 50, 1001], queries: [80, 1, 1])   // GEMM prefill chunk + decodes
-        attention(heads: 14, kvHeads: 2, hd: 64, contexts: [70, 64], queries: [70, 64])            // two GEMM chunks
+        attention(heads: 32, kvHeads: 8, hd: 128, contexts: [300, 50, 1001], queries: [80, 1, 1])   // prefill chunk + decodes
+        attention(heads: 14, kvHeads: 2, hd: 64, contexts: [70, 64], queries: [70, 64])            // two prefill chunks
+        attention(heads: 32, kvHeads: 8, hd: 128, contexts: [1100, 40], queries: [520, 1])         // GEMM prefill chunk
+        attention(heads: 14, kvHeads: 2, hd: 64, contexts: [2100, 300], queries: [64, 300])        // GEMM chunk + paged chunk
+        attention(heads: 4, kvHeads: 1, hd: 32, contexts: [77, 5], queries: [1, 1])               // hd 32 vector loads
+        attention(heads: 8, kvHeads: 2, hd: 256, contexts: [90, 300], queries: [1, 2])            // hd 256 vector loads
         ropeAndStoreKV(heads: 9, kvHeads: 3, hd: 64, n: 5, style: .interleaved)
         ropeAndStoreKV(heads: 14, kvHeads: 2, hd: 64, n: 33, style: .halves)
         ropeAndStoreKV(heads: 8, kvHeads: 4, hd: 8, n: 3, style: .halves)
@@ -253,9 +257,9 @@ public struct OpChecks {
         gpu.attention(query: device(q, [n, heads, hd]), keyCache: deviceK, valueCache: deviceV, metadata: metadata, scale: scale, into: out)
         let label = "heads \(heads)/\(kvHeads) hd \(hd) contexts \(contexts) queries \(queries)"
         compare("ops", "storeKV \(label)", bf16Floats(gpu.readBytes(deviceK)), hostK.floats, relative: 0)
-        // Chunks of ≥ 64 query tokens go through tensor-core GEMMs with bf16 queries and
+        // Long chunks (`prefillGEMMMinimumQueryTokens`) go through tensor-core GEMMs with bf16 queries and
         // probabilities (as flash attention does): bf16 tolerance there, f32 elsewhere.
-        let gemmPath = queries.contains { $0 >= CUDABackend.prefillGEMMMinimumQueryTokens }
+        let gemmPath = zip(queries, contexts).contains { CUDABackend.prefillUsesGEMMAttention(queries: $0, context: $1) }
         compare("ops", "attention \(label)\(gemmPath ? " (GEMM prefill)" : "")", gpu.readFloats(out), expected.floats,
             relative: gemmPath ? 1e-2 : 2e-5)
     }

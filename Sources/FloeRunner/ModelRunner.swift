@@ -24,6 +24,10 @@ public final class ModelRunner: ModelExecutor {
     }
 
     public func execute(_ output: SchedulerOutput) throws -> ModelRunnerOutput {
+        try StepProfiler.shared.measure("step (runner)") { () throws -> ModelRunnerOutput in try executeStep(output) }
+    }
+
+    private func executeStep(_ output: SchedulerOutput) throws -> ModelRunnerOutput {
         samplers.prepare(for: output)
         for id in output.finishedRequestIDs + output.preemptedRequestIDs { promptLogprobRequests[id] = nil }
         for request in output.scheduled {
@@ -65,7 +69,8 @@ public final class ModelRunner: ModelExecutor {
             tokens: tokens, positions: positions,
             attention: AttentionMetadata(sequences: sequences, blockSize: cache.blockSize),
             logitRows: logitRows.isEmpty ? [tokens.count - 1] : logitRows)
-        let logits = try model.forward(batch, cache: cache)
+        let profiler = StepProfiler.shared
+        let logits = try profiler.measure("forward (enqueue)") { () throws -> Tensor in try model.forward(batch, cache: cache) }
         guard !logitRows.isEmpty else { return ModelRunnerOutput(sampledTokens: [:]) }
 
         let rowOfToken = Dictionary(logitRows.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
@@ -73,7 +78,7 @@ public final class ModelRunner: ModelExecutor {
         // Drafts are verified the greedy way: each is kept while it equals the argmax of its
         // row, and the argmax after the last kept one is the step's own token.
         if promptRows.isEmpty, sampledRows.allSatisfy({ samplers.isPlainGreedy($0.id) }) {
-            let best = model.backend.argmaxRows(logits)
+            let best = profiler.measure("argmax + wait") { model.backend.argmaxRows(logits) }
             var sampled: [RequestID: [SampledToken]] = [:]
             for (id, tokenRow, drafts) in sampledRows {
                 var accepted: [SampledToken] = []
@@ -86,7 +91,7 @@ public final class ModelRunner: ModelExecutor {
             }
             return ModelRunnerOutput(sampledTokens: sampled)
         }
-        var values = model.backend.readFloats(logits)
+        var values = profiler.measure("logits + wait") { model.backend.readFloats(logits) }
         let vocabulary = model.vocabularySize
         let promptLogprobs = promptRows.reduce(into: [RequestID: [PositionLogprobs?]]()) { result, entry in
             result[entry.id] = scorePrompt(entry, values: values, vocabulary: vocabulary)

@@ -9,15 +9,29 @@
 /// the first visible_keys[t] positions of its sequence.
 enum AttentionKernels {
     static let warps = 4
-    /// Prefill chunks with at least this many query tokens take the GEMM path (cuBLASLt).
+    /// Prefill chunks take the GEMM path (cuBLASLt) when they have at least this many query
+    /// tokens and at least `gemmMinimumScores` query·key pairs. The path costs 6 launches per
+    /// KV head and sequence, so many short prompts (64 prompts of 128 tokens: ~25k launches a
+    /// step) stay on the paged kernel, while a 512-token chunk of a long prompt does not.
     static let gemmMinimumQueryTokens = 64
+    static let gemmMinimumScores = 1 << 17
+
+    /// Whether a chunk of `queries` tokens over `context` keys attends through GEMMs.
+    static func usesGEMMPath(queries: Int, context: Int) -> Bool {
+        queries >= gemmMinimumQueryTokens && queries * context >= gemmMinimumScores
+    }
     static let maxGroup = 8
     static let maxHeadDim = 256
 
     /// Dynamic shared memory, in bytes, for a group of `group` query heads of `headDim`.
     static func sharedBytes(group: Int, headDim: Int) -> Int {
         (group * headDim + warps * group * 32 + 2 * warps * group + warps * group * headDim) * 4
+            + (stagesValues(headDim: headDim) ? warps * 32 * headDim * 2 : 0)
     }
+
+    /// Whether each warp copies its chunk's value rows into shared memory (cp.async) while it
+    /// scores the keys, which takes the value loads off the kernel's latency chain.
+    static func stagesValues(headDim: Int) -> Bool { headDim % 8 == 0 && headDim <= 128 }
 
     static let source = #"""
 #define ATT_WARPS 4
@@ -35,7 +49,8 @@ extern "C" __global__ void store_kv(const float* key, const float* value, u16* k
 }
 
 // RoPE on the token's query and key heads, then its rotated key and its value into the bf16
-// caches at its slot: block per token.
+// caches at its slot: blockIdx.x is the token, and the gridDim.y blocks of a token share its
+// pairs and values (one block per token left a decode step's single token to one SM).
 extern "C" __global__ void rope_store_kv(float* q, float* k, const float* v, const int* positions, const float* inverse_frequencies,
                                          int heads, int kv_heads, int hd, int interleaved,
                                          u16* key_cache, u16* value_cache, const int* slots) {
@@ -44,7 +59,8 @@ extern "C" __global__ void rope_store_kv(float* q, float* k, const float* v, con
     const size_t slot = (size_t)slots[blockIdx.x];
     float* qt = q + (size_t)blockIdx.x * heads * hd;
     float* kt = k + (size_t)blockIdx.x * width;
-    for (int index = threadIdx.x; index < (heads + kv_heads) * half; index += blockDim.x) {
+    const int first = blockIdx.y * blockDim.x + threadIdx.x, stride = gridDim.y * blockDim.x;
+    for (int index = first; index < (heads + kv_heads) * half; index += stride) {
         const int head = index / half, i = index - head * half;
         const float angle = position * inverse_frequencies[i];
         double s, c;
@@ -62,7 +78,35 @@ extern "C" __global__ void rope_store_kv(float* q, float* k, const float* v, con
         }
     }
     const float* vt = v + (size_t)blockIdx.x * width;
-    for (int i = threadIdx.x; i < width; i += blockDim.x) value_cache[slot * width + i] = f32_to_bf16(vt[i]);
+    for (int i = first; i < width; i += stride) value_cache[slot * width + i] = f32_to_bf16(vt[i]);
+}
+
+// 16 bytes global → shared without passing through registers (sm_80+); the copies of a thread
+// complete at cp_async_wait_all.
+__device__ __forceinline__ void cp_async16(void* shared_target, const void* global_source) {
+    const unsigned target = (unsigned)__cvta_generic_to_shared(shared_target);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" :: "r"(target), "l"(global_source));
+}
+__device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
+
+// D32 consecutive bf16 values (one 2/4/8/16-byte load) as floats.
+template <int D32>
+__device__ __forceinline__ void load_value_vector(const u16* source, float (&v)[D32]) {
+    if constexpr (D32 == 1) {
+        v[0] = bf16_to_f32(*source);
+    } else if constexpr (D32 == 2) {
+        const unsigned p = *reinterpret_cast<const unsigned*>(source);
+        v[0] = __uint_as_float(p << 16); v[1] = __uint_as_float(p & 0xffff0000u);
+    } else if constexpr (D32 == 4) {
+        const uint2 p = *reinterpret_cast<const uint2*>(source);
+        v[0] = __uint_as_float(p.x << 16); v[1] = __uint_as_float(p.x & 0xffff0000u);
+        v[2] = __uint_as_float(p.y << 16); v[3] = __uint_as_float(p.y & 0xffff0000u);
+    } else {
+        const uint4 p = *reinterpret_cast<const uint4*>(source);
+        const unsigned words[4] = {p.x, p.y, p.z, p.w};
+#pragma unroll
+        for (int i = 0; i < 4; i++) { v[2 * i] = __uint_as_float(words[i] << 16); v[2 * i + 1] = __uint_as_float(words[i] & 0xffff0000u); }
+    }
 }
 
 template <int D32>
@@ -79,6 +123,9 @@ __device__ void attention_impl(const float* q, const u16* key_cache, const u16* 
     float* m_sh = p_sh + ATT_WARPS * group * 32;   // [warps][group]
     float* l_sh = m_sh + ATT_WARPS * group;        // [warps][group]
     float* o_sh = l_sh + ATT_WARPS * group;        // [warps][group][hd]
+    // [warps][32][hd] bf16: the value rows of each warp's current chunk (when staged).
+    const bool stage_v = (hd & 7) == 0 && hd <= 128;
+    u16* v_sh = reinterpret_cast<u16*>(o_sh + ATT_WARPS * group * hd) + (size_t)warp * 32 * hd;
 
     const float* qt = q + ((size_t)t * heads + (size_t)g * group) * hd;
     for (int i = threadIdx.x; i < group * hd; i += blockDim.x) q_sh[i] = qt[i] * scale;
@@ -107,22 +154,35 @@ __device__ void attention_impl(const float* q, const u16* key_cache, const u16* 
         if (key < end) {
             slot = table[key / block_size] * block_size + key % block_size;
             const u16* kr = key_cache + (size_t)slot * row_stride + (size_t)g * hd;
+            if (stage_v) {
+                const u16* vr = value_cache + (size_t)slot * row_stride + (size_t)g * hd;
+                for (int d = 0; d < hd; d += 8) cp_async16(v_sh + lane * hd + d, vr + d);
+            }
 #pragma unroll
             for (int gi = 0; gi < ATT_MAX_GROUP; gi++) s[gi] = 0.f;
             if (vectorized) {
-                for (int d = 0; d < hd; d += 8) {
-                    const uint4 packed = *reinterpret_cast<const uint4*>(kr + d);
-                    float kf[8];
-                    kf[0] = bf16_to_f32((u16)(packed.x & 0xffffu)); kf[1] = bf16_to_f32((u16)(packed.x >> 16));
-                    kf[2] = bf16_to_f32((u16)(packed.y & 0xffffu)); kf[3] = bf16_to_f32((u16)(packed.y >> 16));
-                    kf[4] = bf16_to_f32((u16)(packed.z & 0xffffu)); kf[5] = bf16_to_f32((u16)(packed.z >> 16));
-                    kf[6] = bf16_to_f32((u16)(packed.w & 0xffffu)); kf[7] = bf16_to_f32((u16)(packed.w >> 16));
+                // 64 dims (eight 16-byte loads, all in flight) at a time; q read as float4.
+                for (int d0 = 0; d0 < hd; d0 += 64) {
+                    uint4 packed[8];
 #pragma unroll
-                    for (int gi = 0; gi < ATT_MAX_GROUP; gi++) {
-                        if (gi < group) {
-                            const float* qq = q_sh + gi * hd + d;
-                            s[gi] += kf[0] * qq[0] + kf[1] * qq[1] + kf[2] * qq[2] + kf[3] * qq[3]
-                                   + kf[4] * qq[4] + kf[5] * qq[5] + kf[6] * qq[6] + kf[7] * qq[7];
+                    for (int i = 0; i < 8; i++)
+                        packed[i] = d0 + 8 * i < hd ? *reinterpret_cast<const uint4*>(kr + d0 + 8 * i) : make_uint4(0u, 0u, 0u, 0u);
+#pragma unroll
+                    for (int i = 0; i < 8; i++) {
+                        const int d = d0 + 8 * i;
+                        if (d >= hd) break;
+                        const uint4 p = packed[i];
+                        const float k0 = __uint_as_float(p.x << 16), k1 = __uint_as_float(p.x & 0xffff0000u);
+                        const float k2 = __uint_as_float(p.y << 16), k3 = __uint_as_float(p.y & 0xffff0000u);
+                        const float k4 = __uint_as_float(p.z << 16), k5 = __uint_as_float(p.z & 0xffff0000u);
+                        const float k6 = __uint_as_float(p.w << 16), k7 = __uint_as_float(p.w & 0xffff0000u);
+#pragma unroll
+                        for (int gi = 0; gi < ATT_MAX_GROUP; gi++) {
+                            if (gi < group) {
+                                const float4 qa = *reinterpret_cast<const float4*>(q_sh + gi * hd + d);
+                                const float4 qb = *reinterpret_cast<const float4*>(q_sh + gi * hd + d + 4);
+                                s[gi] += k0 * qa.x + k1 * qa.y + k2 * qa.z + k3 * qa.w + k4 * qb.x + k5 * qb.y + k6 * qb.z + k7 * qb.w;
+                            }
                         }
                     }
                 }
@@ -152,22 +212,63 @@ __device__ void attention_impl(const float* q, const u16* key_cache, const u16* 
             }
         }
         __syncwarp();
+        // Values: lane owns dims lane·D32 … lane·D32 + D32 − 1. Keys go VK at a time with their
+        // slots shuffled first and every load unconditional (keys past the chunk reread its last
+        // key with weight 0), so the VK loads are in flight together; branching around them
+        // made the compiler issue one load at a time.
+        constexpr int VK = D32 >= 8 ? 4 : 8;
         const int count = min(32, end - chunk);
-        for (int j = 0; j < count; j++) {
-            const int key_slot = __shfl_sync(0xffffffffu, slot, j);
-            const u16* vr = value_cache + (size_t)key_slot * row_stride + (size_t)g * hd;
-            float vv[D32];
+        const bool vector_rows = hd == 32 * D32;
+        if (stage_v) {
+            cp_async_wait_all();
+            __syncwarp();
+#pragma unroll 4
+            for (int j = 0; j < count; j++) {
+                float v[D32];
+                if (vector_rows) {
+                    load_value_vector<D32>(v_sh + j * hd + lane * D32, v);
+                } else {
 #pragma unroll
-            for (int c = 0; c < D32; c++) {
-                const int d = lane + 32 * c;
-                vv[c] = d < hd ? bf16_to_f32(vr[d]) : 0.f;
+                    for (int c = 0; c < D32; c++) v[c] = lane * D32 + c < hd ? bf16_to_f32(v_sh[j * hd + lane * D32 + c]) : 0.f;
+                }
+#pragma unroll
+                for (int gi = 0; gi < ATT_MAX_GROUP; gi++) {
+                    if (gi < group) {
+                        const float p = p_sh[(warp * group + gi) * 32 + j];
+#pragma unroll
+                        for (int c = 0; c < D32; c++) acc[gi][c] += p * v[c];
+                    }
+                }
+            }
+        }
+        for (int j0 = 0; !stage_v && j0 < count; j0 += VK) {
+            float vv[VK][D32];
+            if (vector_rows) {
+                int key_slots[VK];
+#pragma unroll
+                for (int jj = 0; jj < VK; jj++) key_slots[jj] = __shfl_sync(0xffffffffu, slot, min(j0 + jj, count - 1));
+#pragma unroll
+                for (int jj = 0; jj < VK; jj++)
+                    load_value_vector<D32>(value_cache + (size_t)key_slots[jj] * row_stride + (size_t)g * hd + lane * D32, vv[jj]);
+            } else {
+#pragma unroll
+                for (int jj = 0; jj < VK; jj++) {
+                    const int key_slot = __shfl_sync(0xffffffffu, slot, min(j0 + jj, count - 1));
+                    const u16* vr = value_cache + (size_t)key_slot * row_stride + (size_t)g * hd;
+#pragma unroll
+                    for (int c = 0; c < D32; c++) vv[jj][c] = lane * D32 + c < hd ? bf16_to_f32(vr[lane * D32 + c]) : 0.f;
+                }
             }
 #pragma unroll
-            for (int gi = 0; gi < ATT_MAX_GROUP; gi++) {
-                if (gi < group) {
-                    const float p = p_sh[(warp * group + gi) * 32 + j];
+            for (int jj = 0; jj < VK; jj++) {
+                const bool valid = j0 + jj < count;
 #pragma unroll
-                    for (int c = 0; c < D32; c++) acc[gi][c] += p * vv[c];
+                for (int gi = 0; gi < ATT_MAX_GROUP; gi++) {
+                    if (gi < group) {
+                        const float p = valid ? p_sh[(warp * group + gi) * 32 + min(j0 + jj, 31)] : 0.f;
+#pragma unroll
+                        for (int c = 0; c < D32; c++) acc[gi][c] += p * vv[jj][c];
+                    }
                 }
             }
         }
@@ -183,7 +284,7 @@ __device__ void attention_impl(const float* q, const u16* key_cache, const u16* 
             }
 #pragma unroll
             for (int c = 0; c < D32; c++) {
-                const int d = lane + 32 * c;
+                const int d = lane * D32 + c;
                 if (d < hd) o_sh[(warp * group + gi) * hd + d] = acc[gi][c];
             }
         }

@@ -103,36 +103,52 @@ extern "C" __global__ void softmax_rows(const float* x, float* out, int cols) {
     for (int i = threadIdx.x; i < cols; i += blockDim.x) yr[i] = expf(xr[i] - m) * inverse;
 }
 
-// Block per row: the first index of the row's largest value (NaN never wins), as the host's
-// greedy argmax picks it.
-extern "C" __global__ void argmax_rows(const float* x, int* out, int cols) {
+// Argmax of each row: the first index of the row's largest value (NaN never wins), as the
+// host's greedy argmax picks it. Two passes so a 128k-wide row is read by many blocks at once:
+// argmax_partial's block (row, part) scans one slice, argmax_final merges a row's parts.
+__device__ __forceinline__ void argmax_merge(float& best, int& index, float other, int other_index) {
+    if (other > best || (other == best && other_index < index)) { best = other; index = other_index; }
+}
+
+__device__ __forceinline__ void warp_argmax(float& best, int& index) {
+    for (int offset = 16; offset > 0; offset >>= 1)
+        argmax_merge(best, index, __shfl_xor_sync(0xffffffffu, best, offset), __shfl_xor_sync(0xffffffffu, index, offset));
+}
+
+// Block-wide (value, index) of the best; valid in thread 0.
+__device__ __forceinline__ void block_argmax(float& best, int& index) {
     __shared__ float best_values[32];
     __shared__ int best_indices[32];
-    const float* xr = x + (size_t)blockIdx.x * cols;
-    float best = -FLOE_INFINITY;
-    int index = 0x7fffffff;
-    for (int i = threadIdx.x; i < cols; i += blockDim.x) {
-        const float v = xr[i];
-        if (v > best) { best = v; index = i; }
-    }
-    for (int offset = 16; offset > 0; offset >>= 1) {
-        const float other = __shfl_xor_sync(0xffffffffu, best, offset);
-        const int other_index = __shfl_xor_sync(0xffffffffu, index, offset);
-        if (other > best || (other == best && other_index < index)) { best = other; index = other_index; }
-    }
+    warp_argmax(best, index);
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, warps = blockDim.x >> 5;
     if (lane == 0) { best_values[warp] = best; best_indices[warp] = index; }
     __syncthreads();
     if (warp == 0) {
         best = lane < warps ? best_values[lane] : -FLOE_INFINITY;
         index = lane < warps ? best_indices[lane] : 0x7fffffff;
-        for (int offset = 16; offset > 0; offset >>= 1) {
-            const float other = __shfl_xor_sync(0xffffffffu, best, offset);
-            const int other_index = __shfl_xor_sync(0xffffffffu, index, offset);
-            if (other > best || (other == best && other_index < index)) { best = other; index = other_index; }
-        }
-        if (lane == 0) out[blockIdx.x] = index == 0x7fffffff ? 0 : index;
+        warp_argmax(best, index);
     }
+}
+
+extern "C" __global__ void argmax_partial(const float* x, float* part_values, int* part_indices, int cols, int parts) {
+    const int row = blockIdx.x, part = blockIdx.y;
+    const int span = (cols + parts - 1) / parts;
+    const int begin = part * span, end = min(cols, begin + span);
+    const float* xr = x + (size_t)row * cols;
+    float best = -FLOE_INFINITY;
+    int index = 0x7fffffff;
+    for (int i = begin + threadIdx.x; i < end; i += blockDim.x) argmax_merge(best, index, xr[i], i);
+    block_argmax(best, index);
+    if (threadIdx.x == 0) { part_values[row * parts + part] = best; part_indices[row * parts + part] = index; }
+}
+
+extern "C" __global__ void argmax_final(const float* part_values, const int* part_indices, int* out, int parts) {
+    const int row = blockIdx.x;
+    float best = -FLOE_INFINITY;
+    int index = 0x7fffffff;
+    for (int p = threadIdx.x; p < parts; p += blockDim.x) argmax_merge(best, index, part_values[row * parts + p], part_indices[row * parts + p]);
+    warp_argmax(best, index);
+    if (threadIdx.x == 0) out[row] = index == 0x7fffffff ? 0 : index;
 }
 
 extern "C" __global__ void gather_rows(const float* x, const int* indices, float* out, int d) {

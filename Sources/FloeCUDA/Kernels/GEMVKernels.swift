@@ -13,6 +13,10 @@ enum GEMVKernels {
     /// Largest staged x (n · in floats) in bytes; kernels opt in to this much shared memory.
     static let maxStagedBytes = 96 * 1024
     static let threadsPerBlock = 256
+    /// The tiled kernels (`gemv_tiled_*`): weight rows per block of 256 threads, and the most
+    /// token rows they take.
+    static let tileRows = 8
+    static let tiledMaxTokens = 2
 
     static let source = #"""
 // Activations are rounded to the weights' 16-bit type, exactly as the cuBLASLt path rounds its
@@ -176,6 +180,148 @@ __device__ void gemv_f32_impl(const float* __restrict__ x, const float* __restri
         gemv_f32_impl<N>(x, w, bias, y, in, out, vectorized); }
 FLOE_GEMV_F32(gemv_f32_1, 1) FLOE_GEMV_F32(gemv_f32_2, 2) FLOE_GEMV_F32(gemv_f32_3, 3) FLOE_GEMV_F32(gemv_f32_4, 4)
 FLOE_GEMV_F32(gemv_f32_5, 5) FLOE_GEMV_F32(gemv_f32_6, 6) FLOE_GEMV_F32(gemv_f32_7, 7) FLOE_GEMV_F32(gemv_f32_8, 8)
+
+// Tiled GEMV, the default for ≤ 2 tokens: a block of 256 threads computes a tile of
+// GEMV_TILE_ROWS weight rows. The rows' 16-byte chunks are dealt to the threads round robin, so
+// each thread multiplies one x chunk (read from L2, rounded) into every row of the tile and has
+// GEMV_TILE_ROWS independent weight loads in flight per step (twice that, unrolled). Partial
+// sums meet through warp shuffles and one shared-memory pass. Compared with a warp per row:
+// many short blocks balance across the SMs (no tail of warps that got one row more), and no
+// staging of x delays the first weight load.
+#define GEMV_TILE_ROWS 8
+#define GEMV_TILE_WARPS 8
+
+template <class T>
+__device__ __forceinline__ float dot8(uint4 p, float4 a, float4 b) {
+    return low_half<T>(p.x) * a.x + high_half<T>(p.x) * a.y + low_half<T>(p.y) * a.z + high_half<T>(p.y) * a.w
+         + low_half<T>(p.z) * b.x + high_half<T>(p.z) * b.y + low_half<T>(p.w) * b.z + high_half<T>(p.w) * b.w;
+}
+
+// acc[r][t] += rows[r] · x[t] over this thread's chunks; null rows (past the end) read nothing.
+template <class T, int N>
+__device__ __forceinline__ void tile_dot(const float* __restrict__ x, const u16* const* rows, int in, float (&acc)[GEMV_TILE_ROWS][N]) {
+    const int chunks = in >> 3;
+#pragma unroll 2
+    for (int c = threadIdx.x; c < chunks; c += GEMV_TILE_WARPS * 32) {
+        uint4 wv[GEMV_TILE_ROWS];
+#pragma unroll
+        for (int r = 0; r < GEMV_TILE_ROWS; r++)
+            wv[r] = rows[r] ? __ldg(reinterpret_cast<const uint4*>(rows[r]) + c) : make_uint4(0u, 0u, 0u, 0u);
+#pragma unroll
+        for (int t = 0; t < N; t++) {
+            const float4* xt = reinterpret_cast<const float4*>(x + (size_t)t * in) + 2 * c;
+            const float4 a = rounded<T>(__ldg(xt)), b = rounded<T>(__ldg(xt + 1));
+#pragma unroll
+            for (int r = 0; r < GEMV_TILE_ROWS; r++) acc[r][t] += dot8<T>(wv[r], a, b);
+        }
+    }
+}
+
+// sums[r * N + t] = the block's total of acc[r][t] (sums in shared memory; all threads call).
+template <int N>
+__device__ __forceinline__ void tile_reduce(float (&acc)[GEMV_TILE_ROWS][N], float* sums) {
+    __shared__ float partial[GEMV_TILE_ROWS * N][GEMV_TILE_WARPS];
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+#pragma unroll
+    for (int r = 0; r < GEMV_TILE_ROWS; r++) {
+#pragma unroll
+        for (int t = 0; t < N; t++) {
+            const float v = warp_sum(acc[r][t]);
+            if (lane == 0) partial[r * N + t][warp] = v;
+        }
+    }
+    __syncthreads();
+    if (threadIdx.x < GEMV_TILE_ROWS * N) {
+        float total = 0.f;
+#pragma unroll
+        for (int w = 0; w < GEMV_TILE_WARPS; w++) total += partial[threadIdx.x][w];
+        sums[threadIdx.x] = total;
+    }
+    __syncthreads();
+}
+
+template <class T, int N>
+__device__ void gemv_tiled_impl(const float* __restrict__ x, const u16* __restrict__ w, const float* __restrict__ bias,
+                                float* __restrict__ y, int in, int out) {
+    __shared__ float sums[GEMV_TILE_ROWS * N];
+    const int row0 = blockIdx.x * GEMV_TILE_ROWS;
+    const u16* rows[GEMV_TILE_ROWS];
+    float acc[GEMV_TILE_ROWS][N];
+#pragma unroll
+    for (int r = 0; r < GEMV_TILE_ROWS; r++) {
+        rows[r] = row0 + r < out ? w + (size_t)(row0 + r) * in : nullptr;
+#pragma unroll
+        for (int t = 0; t < N; t++) acc[r][t] = 0.f;
+    }
+    tile_dot<T, N>(x, rows, in, acc);
+    tile_reduce<N>(acc, sums);
+    const int r = threadIdx.x / N, t = threadIdx.x % N;
+    if (threadIdx.x < GEMV_TILE_ROWS * N && row0 + r < out)
+        y[(size_t)t * out + row0 + r] = sums[threadIdx.x] + (bias ? bias[row0 + r] : 0.f);
+}
+
+// One of three values by a run-time index without indexing the kernel's parameter struct
+// (which would copy it to local memory).
+template <class V> __device__ __forceinline__ V pick(int m, V a, V b, V c) { return m == 0 ? a : m == 1 ? b : c; }
+
+// Up to three matrices sharing x (Q/K/V): tiles over their rows numbered one after the other.
+template <class T, int N>
+__device__ void gemv_tiled_multi_impl(const float* __restrict__ x, Projections p, int in) {
+    __shared__ float sums[GEMV_TILE_ROWS * N];
+    const int row0 = blockIdx.x * GEMV_TILE_ROWS, total = p.rows[0] + p.rows[1] + p.rows[2];
+    const u16* rows[GEMV_TILE_ROWS];
+    float acc[GEMV_TILE_ROWS][N];
+#pragma unroll
+    for (int r = 0; r < GEMV_TILE_ROWS; r++) {
+        int m = 0, row = row0 + r;
+        if (row >= p.rows[0]) { row -= p.rows[0]; m = 1; if (row >= p.rows[1]) { row -= p.rows[1]; m = 2; } }
+        rows[r] = row0 + r < total ? pick(m, p.w[0], p.w[1], p.w[2]) + (size_t)row * in : nullptr;
+#pragma unroll
+        for (int t = 0; t < N; t++) acc[r][t] = 0.f;
+    }
+    tile_dot<T, N>(x, rows, in, acc);
+    tile_reduce<N>(acc, sums);
+    const int r = threadIdx.x / N, t = threadIdx.x % N;
+    if (threadIdx.x < GEMV_TILE_ROWS * N && row0 + r < total) {
+        int m = 0, row = row0 + r;
+        if (row >= p.rows[0]) { row -= p.rows[0]; m = 1; if (row >= p.rows[1]) { row -= p.rows[1]; m = 2; } }
+        const float* bias = pick(m, p.bias[0], p.bias[1], p.bias[2]);
+        pick(m, p.y[0], p.y[1], p.y[2])[(size_t)t * pick(m, p.rows[0], p.rows[1], p.rows[2]) + row] = sums[threadIdx.x] + (bias ? bias[row] : 0.f);
+    }
+}
+
+// gate and up: a tile holds GEMV_TILE_ROWS / 2 output rows, their gate rows then their up rows;
+// writes silu(gate) * up into p.y[0].
+template <class T, int N>
+__device__ void gemv_tiled_gated_impl(const float* __restrict__ x, Projections p, int in) {
+    constexpr int H = GEMV_TILE_ROWS / 2;
+    __shared__ float sums[GEMV_TILE_ROWS * N];
+    const int out = p.rows[0], row0 = blockIdx.x * H;
+    const u16* rows[GEMV_TILE_ROWS];
+    float acc[GEMV_TILE_ROWS][N];
+#pragma unroll
+    for (int r = 0; r < GEMV_TILE_ROWS; r++) {
+        const int row = row0 + (r % H);
+        rows[r] = row < out ? (r < H ? p.w[0] : p.w[1]) + (size_t)row * in : nullptr;
+#pragma unroll
+        for (int t = 0; t < N; t++) acc[r][t] = 0.f;
+    }
+    tile_dot<T, N>(x, rows, in, acc);
+    tile_reduce<N>(acc, sums);
+    const int r = threadIdx.x / N, t = threadIdx.x % N;
+    if (threadIdx.x < H * N && row0 + r < out) {
+        const float g = sums[threadIdx.x], u = sums[(r + H) * N + t];
+        p.y[0][(size_t)t * out + row0 + r] = g / (1.f + expf(-g)) * u;
+    }
+}
+
+#define FLOE_GEMV_TILED(SUFFIX, T, N) \
+    extern "C" __global__ void __launch_bounds__(256) gemv_tiled_##SUFFIX(const float* x, const u16* w, const float* bias, float* y, int in, int out) { \
+        gemv_tiled_impl<T, N>(x, w, bias, y, in, out); } \
+    extern "C" __global__ void __launch_bounds__(256) gemv_tiled_multi_##SUFFIX(const float* x, Projections p, int in, int gated) { \
+        if (gated) gemv_tiled_gated_impl<T, N>(x, p, in); else gemv_tiled_multi_impl<T, N>(x, p, in); }
+FLOE_GEMV_TILED(bf16_1, BF16, 1) FLOE_GEMV_TILED(bf16_2, BF16, 2)
+FLOE_GEMV_TILED(f16_1, F16, 1) FLOE_GEMV_TILED(f16_2, F16, 2)
 
 #define FLOE_GEMV(NAME, T, N) \
     extern "C" __global__ void NAME(const float* x, const u16* w, const float* bias, float* y, int in, int out, int vectorized) { \
