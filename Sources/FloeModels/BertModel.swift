@@ -87,13 +87,10 @@ public final class BertModel: @unchecked Sendable {
             backend.linear(hidden, weight: layer.qkv.weight, bias: layer.qkv.bias, into: qkv)
             backend.encoderAttention(qkv: qkv, sequenceLengths: lengths, heads: config.headCount, scale: scale, into: context)
             backend.linear(context, weight: layer.attentionOutput.weight, bias: layer.attentionOutput.bias, into: other)
-            backend.add(other, hidden, into: other)
-            backend.layerNorm(other, weight: layer.attentionNorm.weight, bias: layer.attentionNorm.bias, epsilon: config.layerNormEpsilon, into: hidden)
-            backend.linear(hidden, weight: layer.intermediate.weight, bias: layer.intermediate.bias, into: inner)
-            backend.gelu(inner, into: inner)
+            backend.addLayerNorm(other, residual: hidden, weight: layer.attentionNorm.weight, bias: layer.attentionNorm.bias, epsilon: config.layerNormEpsilon, into: hidden)
+            backend.linearGELU(hidden, weight: layer.intermediate.weight, bias: layer.intermediate.bias!, into: inner)
             backend.linear(inner, weight: layer.output.weight, bias: layer.output.bias, into: other)
-            backend.add(other, hidden, into: other)
-            backend.layerNorm(other, weight: layer.outputNorm.weight, bias: layer.outputNorm.bias, epsilon: config.layerNormEpsilon, into: hidden)
+            backend.addLayerNorm(other, residual: hidden, weight: layer.outputNorm.weight, bias: layer.outputNorm.bias, epsilon: config.layerNormEpsilon, into: hidden)
         }
         return hidden
     }

@@ -20,6 +20,26 @@ public protocol EncoderBackend: Backend {
     /// Scales each row of `[rows, d]` to unit Euclidean length (a zero row stays zero); out may
     /// alias x.
     func l2Normalize(_ x: Tensor, into out: Tensor)
+
+    // Fusions: one requirement each so a backend can do them in one pass; the defaults below
+    // compose the plain ops, so a backend that does not fuse them needs nothing.
+
+    /// `out = layerNorm(x + residual)` — BERT's post-LN residual step; out may alias x or residual.
+    func addLayerNorm(_ x: Tensor, residual: Tensor, weight: Tensor, bias: Tensor, epsilon: Float, into out: Tensor)
+    /// `out = gelu(x · weightᵀ + bias)` — the first linear of BERT's MLP.
+    func linearGELU(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor)
+}
+
+extension EncoderBackend {
+    public func addLayerNorm(_ x: Tensor, residual: Tensor, weight: Tensor, bias: Tensor, epsilon: Float, into out: Tensor) {
+        add(x, residual, into: out)
+        layerNorm(out, weight: weight, bias: bias, epsilon: epsilon, into: out)
+    }
+
+    public func linearGELU(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor) {
+        linear(x, weight: weight, bias: bias, into: out)
+        gelu(out, into: out)
+    }
 }
 
 /// How a sentence embedding is made from the token states of one sequence

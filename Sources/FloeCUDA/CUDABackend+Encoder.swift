@@ -1,0 +1,97 @@
+import CFloeCUDA
+import FloeTensor
+
+/// The encoder ops on the GPU (kernels in EncoderKernels): BERT-family embedding models run on
+/// the same stream, allocator and cuBLASLt GEMMs as the decoder path.
+extension CUDABackend: EncoderBackend {
+    public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilon: Float, into out: Tensor) {
+        device.bind()
+        let d = x.shape.last
+        precondition(weight.elementCount == d && bias.elementCount == d && out.elementCount == x.elementCount, "layerNorm shapes \(x.shape) \(weight.shape) \(bias.shape) \(out.shape)")
+        module.launch("layer_norm", grid: (x.shape.rowCount, 1, 1), block: Self.rowThreads(d),
+            KernelArguments().tensor(x).tensor(weight).tensor(bias).tensor(out).int(d).float(epsilon))
+    }
+
+    public func addLayerNorm(_ x: Tensor, residual: Tensor, weight: Tensor, bias: Tensor, epsilon: Float, into out: Tensor) {
+        device.bind()
+        let d = x.shape.last
+        precondition(residual.elementCount == x.elementCount && weight.elementCount == d && bias.elementCount == d && out.elementCount == x.elementCount,
+            "addLayerNorm shapes \(x.shape) \(residual.shape) \(weight.shape) \(out.shape)")
+        module.launch("add_layer_norm", grid: (x.shape.rowCount, 1, 1), block: Self.rowThreads(d),
+            KernelArguments().tensor(x).tensor(residual).tensor(weight).tensor(bias).tensor(out).int(d).float(epsilon))
+    }
+
+    public func gelu(_ x: Tensor, into out: Tensor) {
+        device.bind()
+        precondition(x.elementCount == out.elementCount, "gelu shapes")
+        let count = out.elementCount
+        module.launch("gelu", grid: (elementBlocks(count), 1, 1), block: 256, KernelArguments().tensor(x).tensor(out).int64(count))
+    }
+
+    /// The GEMM, then bias and GELU in one pass over its output (instead of one pass each).
+    public func linearGELU(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor) {
+        let n = x.shape.rowCount, outFeatures = weight.shape.rowCount
+        guard n > gemvMaxTokens, matmul != nil else {
+            linear(x, weight: weight, bias: bias, into: out)
+            gelu(out, into: out)
+            return
+        }
+        linear(x, weight: weight, bias: nil, into: out)
+        precondition(bias.elementCount == outFeatures, "linearGELU bias \(bias.shape) for \(outFeatures) outputs")
+        module.launch("add_bias_gelu", grid: (elementBlocks(n * outFeatures), 1, 1), block: 256,
+            KernelArguments().tensor(out).tensor(bias).int64(n * outFeatures).int(outFeatures))
+    }
+
+    public func encoderAttention(qkv: Tensor, sequenceLengths: [Int], heads: Int, scale: Float, into out: Tensor) {
+        device.bind()
+        let d = out.shape.last, n = sequenceLengths.reduce(0, +)
+        precondition(heads > 0 && d % heads == 0 && qkv.shape.last == 3 * d && qkv.shape.rowCount >= n && out.shape.rowCount >= n,
+            "encoderAttention shapes \(qkv.shape) \(out.shape) heads \(heads)")
+        precondition(sequenceLengths.allSatisfy { $0 >= 0 }, "negative sequence length")
+        let hd = d / heads
+        guard hd <= EncoderKernels.maxHeadDim else {
+            fatalError("CUDA encoder attention supports head sizes up to \(EncoderKernels.maxHeadDim), got \(hd)")
+        }
+        guard let longest = sequenceLengths.max(), longest > 0 else { return }
+        let bucket = EncoderKernels.headDimBucket(hd)
+        let queriesPerBlock = EncoderKernels.attentionWarps * EncoderKernels.queriesPerWarp(headDimBucket: bucket)
+        let starts = uploadIndices(Self.sequenceStarts(sequenceLengths), purpose: "encoder-starts")
+        module.launch("encoder_attention_\(bucket)", grid: (sequenceLengths.count, heads, (longest + queriesPerBlock - 1) / queriesPerBlock),
+            block: EncoderKernels.attentionWarps * 32,
+            KernelArguments().tensor(qkv).pointer(starts).tensor(out).int(heads).int(hd).float(scale))
+    }
+
+    public func pool(_ x: Tensor, sequenceLengths: [Int], mode: PoolingMode, into out: Tensor) {
+        device.bind()
+        let d = x.shape.last
+        precondition(x.shape.rowCount >= sequenceLengths.reduce(0, +) && out.elementCount == sequenceLengths.count * d, "pool shapes \(x.shape) \(out.shape)")
+        precondition(sequenceLengths.allSatisfy { $0 > 0 }, "pooling an empty sequence")
+        let code: Int
+        switch mode {
+        case .cls: code = 0
+        case .mean: code = 1
+        case .max: code = 2
+        case .meanSqrtLength: code = 3
+        case .lastToken: code = 4
+        }
+        let starts = uploadIndices(Self.sequenceStarts(sequenceLengths), purpose: "encoder-pool-starts")
+        let threads = min(256, max(32, (d + 31) / 32 * 32))
+        module.launch("pool_rows", grid: (sequenceLengths.count, (d + threads - 1) / threads, 1), block: threads,
+            KernelArguments().tensor(x).pointer(starts).tensor(out).int(d).int(code))
+    }
+
+    public func l2Normalize(_ x: Tensor, into out: Tensor) {
+        device.bind()
+        precondition(x.elementCount == out.elementCount, "l2Normalize shapes")
+        let d = x.shape.last
+        module.launch("l2_normalize", grid: (x.shape.rowCount, 1, 1), block: Self.rowThreads(d), KernelArguments().tensor(x).tensor(out).int(d))
+    }
+
+    /// The first row of every sequence, then the total: `[0, l0, l0 + l1, …, n]`.
+    static func sequenceStarts(_ lengths: [Int]) -> [Int32] {
+        var starts: [Int32] = [0]
+        starts.reserveCapacity(lengths.count + 1)
+        for length in lengths { starts.append(starts.last! + Int32(length)) }
+        return starts
+    }
+}

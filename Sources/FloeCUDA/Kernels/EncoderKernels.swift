@@ -1,0 +1,216 @@
+/// The ops of BERT-family encoders: LayerNorm (alone and fused with the residual add), exact-erf
+/// GELU, ragged bidirectional attention, pooling and L2 normalization. Activations are f32 and
+/// every statistic is taken in f32.
+///
+/// Attention: one block per (sequence, head, tile of `4 · QW` queries); each of its four warps
+/// owns `QW` queries. The block walks the sequence's keys 32 at a time, staging keys and values
+/// in shared memory (rows padded by 4 floats so lanes reading different keys hit different
+/// banks); each lane scores one key against the warp's queries, the warp updates an online
+/// softmax, then lanes switch to owning head dimensions to accumulate the values. No padding is
+/// computed: a sequence's blocks only ever see its own keys, and tiles past a sequence's end
+/// exit at once.
+enum EncoderKernels {
+    /// Largest head size the attention kernels handle (BERT-family models use 32 or 64).
+    static let maxHeadDim = 128
+    static let attentionWarps = 4
+
+    /// Queries per warp for a head-size bucket (fewer for 128 so shared memory stays under 48 KiB).
+    static func queriesPerWarp(headDimBucket: Int) -> Int { headDimBucket >= 128 ? 4 : 8 }
+    /// The kernel's head-size bucket: 32, 64 or 128.
+    static func headDimBucket(_ hd: Int) -> Int { hd <= 32 ? 32 : hd <= 64 ? 64 : 128 }
+
+    static let source = #"""
+// out = LayerNorm(x [+ residual]) per row, block per row. The sum x + residual is written to
+// `out` first (out may alias x or residual: each thread rereads only the elements it wrote), then
+// mean and variance are taken in two passes, as PyTorch's f32 LayerNorm does.
+__device__ void layer_norm_row(const float* x, const float* residual, const float* weight, const float* bias,
+                               float* out, int d, float epsilon) {
+    float sum = 0.f;
+    for (int i = threadIdx.x; i < d; i += blockDim.x) {
+        const float v = residual ? x[i] + residual[i] : x[i];
+        out[i] = v;
+        sum += v;
+    }
+    const float mean = block_sum(sum) / d;
+    float squares = 0.f;
+    for (int i = threadIdx.x; i < d; i += blockDim.x) {
+        const float c = out[i] - mean;
+        squares += c * c;
+    }
+    const float inverse = rsqrtf(block_sum(squares) / d + epsilon);
+    for (int i = threadIdx.x; i < d; i += blockDim.x) out[i] = (out[i] - mean) * inverse * weight[i] + bias[i];
+}
+
+extern "C" __global__ void layer_norm(const float* x, const float* weight, const float* bias, float* out, int d, float epsilon) {
+    const size_t offset = (size_t)blockIdx.x * d;
+    layer_norm_row(x + offset, nullptr, weight, bias, out + offset, d, epsilon);
+}
+
+// out = LayerNorm(x + residual): BERT's post-LN residual step in one pass over the rows.
+extern "C" __global__ void add_layer_norm(const float* x, const float* residual, const float* weight, const float* bias,
+                                          float* out, int d, float epsilon) {
+    const size_t offset = (size_t)blockIdx.x * d;
+    layer_norm_row(x + offset, residual + offset, weight, bias, out + offset, d, epsilon);
+}
+
+// Hugging Face's "gelu": x · Φ(x) with the exact normal CDF.
+__device__ __forceinline__ float gelu_erf(float v) { return 0.5f * v * (1.f + erff(v * 0.70710678118654752f)); }
+
+extern "C" __global__ void gelu(const float* x, float* out, long long n) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        out[i] = gelu_erf(x[i]);
+}
+
+// y [rows, cols] = gelu(y + bias): the bias add after a GEMM and the activation in one pass.
+extern "C" __global__ void add_bias_gelu(float* y, const float* bias, long long total, int cols) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
+        y[i] = gelu_erf(y[i] + bias[i % cols]);
+}
+
+// qkv [n, 3·heads·hd] → out [n, heads·hd]; `starts` [sequences + 1] are the sequences' first rows.
+// HD is the padded head size (32, 64 or 128), QW the queries per warp.
+template <int HD, int QW>
+__device__ void encoder_attention_impl(const float* qkv, const int* starts, float* out, int heads, int hd, float scale) {
+    constexpr int KEYS = 32, STRIDE = HD + 4, PER_LANE = HD / 32, QUERIES = 4 * QW;
+    __shared__ __align__(16) float k_sh[KEYS * STRIDE];
+    __shared__ __align__(16) float v_sh[KEYS * HD];
+    __shared__ __align__(16) float q_sh[QUERIES * HD];
+    __shared__ float p_sh[4][QW][KEYS];
+    const int sequence = blockIdx.x, head = blockIdx.y;
+    const int start = starts[sequence], length = starts[sequence + 1] - start;
+    const int first_query = blockIdx.z * QUERIES;
+    if (first_query >= length) return;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int width = heads * hd, row_width = 3 * width;
+    const float* base = qkv + (size_t)start * row_width + head * hd;
+
+    // This block's queries, pre-scaled; dimensions past hd and rows past the sequence are zero.
+    for (int index = threadIdx.x; index < QUERIES * HD; index += blockDim.x) {
+        const int query = index / HD, c = index - query * HD, row = first_query + query;
+        q_sh[index] = row < length && c < hd ? base[(size_t)row * row_width + c] * scale : 0.f;
+    }
+
+    float acc[QW][PER_LANE];
+    float m[QW], l[QW];
+#pragma unroll
+    for (int w = 0; w < QW; w++) {
+        m[w] = -FLOE_INFINITY;
+        l[w] = 0.f;
+#pragma unroll
+        for (int j = 0; j < PER_LANE; j++) acc[w][j] = 0.f;
+    }
+    const float* my_q = q_sh + warp * QW * HD;
+
+    for (int key0 = 0; key0 < length; key0 += KEYS) {
+        __syncthreads();  // the previous tile is consumed (and, the first time, q_sh is written)
+        for (int index = threadIdx.x; index < KEYS * HD; index += blockDim.x) {
+            const int key = index / HD, c = index - key * HD, row = key0 + key;
+            const bool inside = row < length && c < hd;
+            const float* source = base + (size_t)row * row_width + c;
+            k_sh[key * STRIDE + c] = inside ? source[width] : 0.f;
+            v_sh[key * HD + c] = inside ? source[2 * width] : 0.f;
+        }
+        __syncthreads();
+
+        // Lane `lane` scores key key0 + lane against each of the warp's queries.
+        float s[QW];
+#pragma unroll
+        for (int w = 0; w < QW; w++) s[w] = 0.f;
+        const float* k_row = k_sh + lane * STRIDE;
+#pragma unroll 4
+        for (int c = 0; c < HD; c += 4) {
+            const float4 k = *reinterpret_cast<const float4*>(k_row + c);
+#pragma unroll
+            for (int w = 0; w < QW; w++) {
+                const float4 q = *reinterpret_cast<const float4*>(my_q + w * HD + c);
+                s[w] += q.x * k.x + q.y * k.y + q.z * k.z + q.w * k.w;
+            }
+        }
+        const bool valid = key0 + lane < length;
+#pragma unroll
+        for (int w = 0; w < QW; w++) {
+            const float score = valid ? s[w] : -FLOE_INFINITY;
+            const float m_new = fmaxf(m[w], warp_max(score));
+            const float correction = expf(m[w] - m_new);  // 0 on the first tile (m = -inf)
+            const float p = valid ? expf(score - m_new) : 0.f;
+            l[w] = l[w] * correction + warp_sum(p);
+            m[w] = m_new;
+            p_sh[warp][w][lane] = p;
+#pragma unroll
+            for (int j = 0; j < PER_LANE; j++) acc[w][j] *= correction;
+        }
+        __syncwarp();
+        // Lanes own dimensions lane + 32·j now.
+        const int keys = min(KEYS, length - key0);
+        for (int key = 0; key < keys; key++) {
+            float v[PER_LANE];
+#pragma unroll
+            for (int j = 0; j < PER_LANE; j++) v[j] = v_sh[key * HD + lane + 32 * j];
+#pragma unroll
+            for (int w = 0; w < QW; w++) {
+                const float p = p_sh[warp][w][key];
+#pragma unroll
+                for (int j = 0; j < PER_LANE; j++) acc[w][j] += p * v[j];
+            }
+        }
+        __syncwarp();
+    }
+
+#pragma unroll
+    for (int w = 0; w < QW; w++) {
+        const int row = first_query + warp * QW + w;
+        if (row >= length) continue;
+        const float inverse = 1.f / l[w];
+        float* o = out + (size_t)(start + row) * width + head * hd;
+#pragma unroll
+        for (int j = 0; j < PER_LANE; j++) {
+            const int c = lane + 32 * j;
+            if (c < hd) o[c] = acc[w][j] * inverse;
+        }
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(128) encoder_attention_32(const float* qkv, const int* starts, float* out, int heads, int hd, float scale) {
+    encoder_attention_impl<32, 8>(qkv, starts, out, heads, hd, scale);
+}
+extern "C" __global__ void __launch_bounds__(128) encoder_attention_64(const float* qkv, const int* starts, float* out, int heads, int hd, float scale) {
+    encoder_attention_impl<64, 8>(qkv, starts, out, heads, hd, scale);
+}
+extern "C" __global__ void __launch_bounds__(128) encoder_attention_128(const float* qkv, const int* starts, float* out, int heads, int hd, float scale) {
+    encoder_attention_impl<128, 4>(qkv, starts, out, heads, hd, scale);
+}
+
+// One output row per sequence; grid (sequences, column blocks), a thread per column.
+// mode: 0 cls, 1 mean, 2 max, 3 mean·√length (sum / √length), 4 last token.
+extern "C" __global__ void pool_rows(const float* x, const int* starts, float* out, int d, int mode) {
+    const int sequence = blockIdx.x, c = blockIdx.y * blockDim.x + threadIdx.x;
+    if (c >= d) return;
+    const int start = starts[sequence], length = starts[sequence + 1] - start;
+    const float* column = x + (size_t)start * d + c;
+    float value;
+    if (mode == 0) {
+        value = column[0];
+    } else if (mode == 4) {
+        value = column[(size_t)(length - 1) * d];
+    } else if (mode == 2) {
+        value = column[0];
+        for (int r = 1; r < length; r++) value = fmaxf(value, column[(size_t)r * d]);
+    } else {
+        float sum = 0.f;
+        for (int r = 0; r < length; r++) sum += column[(size_t)r * d];
+        value = mode == 1 ? sum / (float)length : sum / sqrtf((float)length);
+    }
+    out[(size_t)sequence * d + c] = value;
+}
+
+// x / max(‖x‖, 1e-12) per row (sentence-transformers' Normalize), block per row; out may alias x.
+extern "C" __global__ void l2_normalize(const float* x, float* out, int d) {
+    const float* xr = x + (size_t)blockIdx.x * d;
+    float* yr = out + (size_t)blockIdx.x * d;
+    float squares = 0.f;
+    for (int i = threadIdx.x; i < d; i += blockDim.x) squares += xr[i] * xr[i];
+    const float scale = 1.f / fmaxf(sqrtf(block_sum(squares)), 1e-12f);
+    for (int i = threadIdx.x; i < d; i += blockDim.x) yr[i] = xr[i] * scale;
+}
+"""#
+}
