@@ -28,18 +28,42 @@ extension CUDABackend: EncoderBackend {
         module.launch("gelu", grid: (elementBlocks(count), 1, 1), block: 256, KernelArguments().tensor(x).tensor(out).int64(count))
     }
 
-    /// The GEMM, then bias and GELU in one pass over its output (instead of one pass each).
-    public func linearGELU(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor) {
-        let n = x.shape.rowCount, outFeatures = weight.shape.rowCount
-        guard n > gemvMaxTokens, matmul != nil else {
-            linear(x, weight: weight, bias: bias, into: out)
-            gelu(out, into: out)
+    /// The MLP with 16-bit weights on cuBLASLt: x converted once, the first GEMM adds its bias in
+    /// the epilogue, one pass applies GELU and writes the 16-bit input of the second GEMM, which
+    /// adds its bias in its epilogue — two passes over the `[n, ffn]` activation instead of four.
+    /// Few rows (the GEMV path), f32 weights or no cuBLASLt take the composed ops.
+    public func feedForward(_ x: Tensor, up: Tensor, upBias: Tensor, down: Tensor, downBias: Tensor, inner: Tensor, into out: Tensor) {
+        let n = x.shape.rowCount, d = x.shape.last, ffn = up.shape.rowCount
+        guard n > gemvMaxTokens, let matmul, up.dtype == down.dtype, up.dtype == .bf16 || up.dtype == .f16 else {
+            linear(x, weight: up, bias: upBias, into: inner)
+            gelu(inner, into: inner)
+            linear(inner, weight: down, bias: downBias, into: out)
             return
         }
-        linear(x, weight: weight, bias: nil, into: out)
-        precondition(bias.elementCount == outFeatures, "linearGELU bias \(bias.shape) for \(outFeatures) outputs")
-        module.launch("add_bias_gelu", grid: (elementBlocks(n * outFeatures), 1, 1), block: 256,
-            KernelArguments().tensor(out).tensor(bias).int64(n * outFeatures).int(outFeatures))
+        device.bind()
+        precondition(up.shape.last == d && down.shape.last == ffn && down.shape.rowCount == out.shape.last && inner.elementCount >= n * ffn
+            && upBias.elementCount == ffn && downBias.elementCount == down.shape.rowCount && out.shape.rowCount == n,
+            "feedForward shapes \(x.shape) \(up.shape) \(down.shape) \(inner.shape) \(out.shape)")
+        let bf16 = up.dtype == .bf16
+        let input = scratchBuffer("encoder-gemm-input", bytes: n * d * 2).deviceAddress
+        module.launch(bf16 ? "convert_f32_bf16" : "convert_f32_f16", grid: (elementBlocks(n * d), 1, 1), block: 256,
+            KernelArguments().tensor(x).pointer(input).int64(n * d))
+        let upBiasAdded = matmul.multiply(x: input, weight: up.deviceAddress, bias: upBias.deviceAddress, output: inner.deviceAddress,
+            rows: n, inFeatures: d, outFeatures: ffn, dtype: up.dtype)
+        if !upBiasAdded {
+            matmul.multiply(x: input, weight: up.deviceAddress, output: inner.deviceAddress, rows: n, inFeatures: d, outFeatures: ffn, dtype: up.dtype)
+        }
+        let activation = scratchBuffer("encoder-ffn-activation", bytes: n * ffn * 2).deviceAddress
+        module.launch(bf16 ? "bias_gelu_bf16" : "bias_gelu_f16", grid: (elementBlocks(n * ffn), 1, 1), block: 256,
+            KernelArguments().tensor(inner).pointer(upBiasAdded ? 0 : upBias.deviceAddress).pointer(activation).int64(n * ffn).int(ffn))
+        let outFeatures = down.shape.rowCount
+        if !matmul.multiply(x: activation, weight: down.deviceAddress, bias: downBias.deviceAddress, output: out.deviceAddress,
+            rows: n, inFeatures: ffn, outFeatures: outFeatures, dtype: down.dtype)
+        {
+            matmul.multiply(x: activation, weight: down.deviceAddress, output: out.deviceAddress, rows: n, inFeatures: ffn, outFeatures: outFeatures, dtype: down.dtype)
+            module.launch("add_bias", grid: (elementBlocks(n * outFeatures), 1, 1), block: 256,
+                KernelArguments().tensor(out).tensor(downBias).int64(n * outFeatures).int(outFeatures))
+        }
     }
 
     public func encoderAttention(qkv: Tensor, sequenceLengths: [Int], heads: Int, scale: Float, into out: Tensor) {

@@ -10,8 +10,8 @@ extension OpChecks {
         for (n, d) in [(1, 384), (7, 768), (3, 1001), (2, 33)] { layerNorm(n: n, d: d) }
         encoderElementwise(count: 1000)
         encoderElementwise(count: 65_537)
-        // GEMV path (few rows) and cuBLASLt path with the fused bias + GELU.
-        for (n, inF, outF) in [(3, 64, 96), (40, 384, 1536), (77, 768, 3072)] { linearGELU(n: n, in: inF, out: outF) }
+        // The MLP: GEMV path (few rows) and the fused cuBLASLt path (bias epilogues, 16-bit GELU).
+        for (n, d, ffn) in [(3, 64, 96), (40, 384, 1536), (77, 768, 3072), (9, 33, 70)] { feedForward(n: n, d: d, ffn: ffn) }
         // (heads, head size, sequence lengths): MiniLM (hd 32), BERT-base (hd 64), hd 128,
         // an odd head size, and lengths that straddle the 32-key and 32-query tiles.
         encoderAttention(heads: 12, hd: 32, lengths: [7, 1, 50, 33, 64])
@@ -55,16 +55,20 @@ extension OpChecks {
         compare("encoder", "gelu \(count)", gpu.readFloats(out), expected.floats, relative: 1e-6)
     }
 
-    mutating func linearGELU(n: Int, in inFeatures: Int, out outFeatures: Int) {
-        let (weight, _) = bf16Weights([outFeatures, inFeatures])
-        let x = random.normals(n * inFeatures), bias = random.normals(outFeatures)
-        let xRounded = x.map { Float(bf16Bits: $0.bf16Bits) }
-        let linearOut = Tensor(zeros: [n, outFeatures]), expected = Tensor(zeros: [n, outFeatures])
-        ReferenceOps.linear(host(xRounded, [n, inFeatures]), weight: weight, bias: host(bias, [outFeatures]), into: linearOut)
-        ReferenceOps.gelu(linearOut, into: expected)
-        let out = poisoned([n, outFeatures])
-        gpu.linearGELU(device(x, [n, inFeatures]), weight: gpu.upload(weight), bias: device(bias, [outFeatures]), into: out)
-        compare("encoder", "linearGELU n \(n) in \(inFeatures) out \(outFeatures)", gpu.readFloats(out), expected.floats, relative: 1e-5)
+    /// The reference rounds what the GPU rounds: x and the GELU output to bf16 (the GEMM inputs).
+    mutating func feedForward(n: Int, d: Int, ffn: Int) {
+        let (up, _) = bf16Weights([ffn, d]), (down, _) = bf16Weights([d, ffn], scale: 0.03)
+        let x = random.normals(n * d), upBias = random.normals(ffn), downBias = random.normals(d)
+        let activation = Tensor(zeros: [n, ffn]), expected = Tensor(zeros: [n, d])
+        ReferenceOps.linear(host(x.map { Float(bf16Bits: $0.bf16Bits) }, [n, d]), weight: up, bias: host(upBias, [ffn]), into: activation)
+        ReferenceOps.gelu(activation, into: activation)
+        let rounded = host(activation.floats.map { Float(bf16Bits: $0.bf16Bits) }, [n, ffn])
+        ReferenceOps.linear(rounded, weight: down, bias: host(downBias, [d]), into: expected)
+        let out = poisoned([n, d])
+        gpu.feedForward(device(x, [n, d]), up: gpu.upload(up), upBias: device(upBias, [ffn]), down: gpu.upload(down),
+            downBias: device(downBias, [d]), inner: poisoned([n, ffn]), into: out)
+        // The GEMV path rounds the f32 GELU output itself; the same bf16 rounding bounds both.
+        compare("encoder", "feedForward n \(n) d \(d) ffn \(ffn)", gpu.readFloats(out), expected.floats, relative: 1e-3)
     }
 
     mutating func encoderAttention(heads: Int, hd: Int, lengths: [Int]) {

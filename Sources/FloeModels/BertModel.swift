@@ -88,8 +88,9 @@ public final class BertModel: @unchecked Sendable {
             backend.encoderAttention(qkv: qkv, sequenceLengths: lengths, heads: config.headCount, scale: scale, into: context)
             backend.linear(context, weight: layer.attentionOutput.weight, bias: layer.attentionOutput.bias, into: other)
             backend.addLayerNorm(other, residual: hidden, weight: layer.attentionNorm.weight, bias: layer.attentionNorm.bias, epsilon: config.layerNormEpsilon, into: hidden)
-            backend.linearGELU(hidden, weight: layer.intermediate.weight, bias: layer.intermediate.bias!, into: inner)
-            backend.linear(inner, weight: layer.output.weight, bias: layer.output.bias, into: other)
+            backend.feedForward(
+                hidden, up: layer.intermediate.weight, upBias: layer.intermediate.bias!, down: layer.output.weight,
+                downBias: layer.output.bias!, inner: inner, into: other)
             backend.addLayerNorm(other, residual: hidden, weight: layer.outputNorm.weight, bias: layer.outputNorm.bias, epsilon: config.layerNormEpsilon, into: hidden)
         }
         return hidden

@@ -26,8 +26,9 @@ public protocol EncoderBackend: Backend {
 
     /// `out = layerNorm(x + residual)` — BERT's post-LN residual step; out may alias x or residual.
     func addLayerNorm(_ x: Tensor, residual: Tensor, weight: Tensor, bias: Tensor, epsilon: Float, into out: Tensor)
-    /// `out = gelu(x · weightᵀ + bias)` — the first linear of BERT's MLP.
-    func linearGELU(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor)
+    /// BERT's MLP: `out = gelu(x · upᵀ + upBias) · downᵀ + downBias`; `inner` `[n, ffn]` f32 is
+    /// scratch for the activation (its contents afterwards are unspecified).
+    func feedForward(_ x: Tensor, up: Tensor, upBias: Tensor, down: Tensor, downBias: Tensor, inner: Tensor, into out: Tensor)
 }
 
 extension EncoderBackend {
@@ -36,9 +37,10 @@ extension EncoderBackend {
         layerNorm(out, weight: weight, bias: bias, epsilon: epsilon, into: out)
     }
 
-    public func linearGELU(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor) {
-        linear(x, weight: weight, bias: bias, into: out)
-        gelu(out, into: out)
+    public func feedForward(_ x: Tensor, up: Tensor, upBias: Tensor, down: Tensor, downBias: Tensor, inner: Tensor, into out: Tensor) {
+        linear(x, weight: up, bias: upBias, into: inner)
+        gelu(inner, into: inner)
+        linear(inner, weight: down, bias: downBias, into: out)
     }
 }
 

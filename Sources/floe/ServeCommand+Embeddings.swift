@@ -11,6 +11,7 @@ extension ServeCommand {
         var options = EmbeddingEngine.Options()
         options.maxBatchTokens = try maxBatchTokens ?? deviceOptions.defaultEmbeddingBatchTokens
         let engine = EmbeddingEngine(model: model, options: options)
+        let setup = "\(backend.name == "cpu" ? "cpu, \(threads) threads" : backend.name), \(options.maxBatchTokens)-token batches"
         defer { engine.shutdown() }
         let name = config.servedModelNames[0]
         let grpc = grpcPort.map { ArcticGRPCServer(engine: engine, modelName: name, host: config.host, port: $0) }
@@ -24,7 +25,7 @@ extension ServeCommand {
         try await http.run(alongside: grpc) { port in
             // stderr is unbuffered, so scripts waiting for this line see it at once.
             FileHandle.standardError.write(Data(
-                "floe serve: embedding model \(name) on http://\(config.host):\(port) (dim \(model.dimension), max_seq_length \(model.maxInputTokens), \(backend.name == "cpu" ? "cpu, \(threads) threads" : backend.name), \(options.maxBatchTokens)-token batches)\n".utf8))
+                "floe serve: embedding model \(name) on http://\(config.host):\(port) (dim \(model.dimension), max_seq_length \(model.maxInputTokens), \(setup))\n".utf8))
         }
     }
 }

@@ -61,10 +61,19 @@ extern "C" __global__ void gelu(const float* x, float* out, long long n) {
         out[i] = gelu_erf(x[i]);
 }
 
-// y [rows, cols] = gelu(y + bias): the bias add after a GEMM and the activation in one pass.
-extern "C" __global__ void add_bias_gelu(float* y, const float* bias, long long total, int cols) {
+// out [rows, cols] (16-bit) = gelu(y + bias) (bias may be null: the GEMM's epilogue added it):
+// the MLP's activation written straight in the second GEMM's input format, so the f32
+// activation is read once and never written back.
+template <class T>
+__device__ void bias_gelu_16_impl(const float* y, const float* bias, u16* out, long long total, int cols) {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
-        y[i] = gelu_erf(y[i] + bias[i % cols]);
+        out[i] = T::store(gelu_erf(bias ? y[i] + bias[i % cols] : y[i]));
+}
+extern "C" __global__ void bias_gelu_bf16(const float* y, const float* bias, u16* out, long long total, int cols) {
+    bias_gelu_16_impl<BF16>(y, bias, out, total, cols);
+}
+extern "C" __global__ void bias_gelu_f16(const float* y, const float* bias, u16* out, long long total, int cols) {
+    bias_gelu_16_impl<F16>(y, bias, out, total, cols);
 }
 
 // qkv [n, 3·heads·hd] → out [n, heads·hd]; `starts` [sequences + 1] are the sequences' first rows.
@@ -170,13 +179,13 @@ __device__ void encoder_attention_impl(const float* qkv, const int* starts, floa
     }
 }
 
-extern "C" __global__ void __launch_bounds__(128) encoder_attention_32(const float* qkv, const int* starts, float* out, int heads, int hd, float scale) {
+extern "C" __global__ __launch_bounds__(128) void encoder_attention_32(const float* qkv, const int* starts, float* out, int heads, int hd, float scale) {
     encoder_attention_impl<32, 8>(qkv, starts, out, heads, hd, scale);
 }
-extern "C" __global__ void __launch_bounds__(128) encoder_attention_64(const float* qkv, const int* starts, float* out, int heads, int hd, float scale) {
+extern "C" __global__ __launch_bounds__(128) void encoder_attention_64(const float* qkv, const int* starts, float* out, int heads, int hd, float scale) {
     encoder_attention_impl<64, 8>(qkv, starts, out, heads, hd, scale);
 }
-extern "C" __global__ void __launch_bounds__(128) encoder_attention_128(const float* qkv, const int* starts, float* out, int heads, int hd, float scale) {
+extern "C" __global__ __launch_bounds__(128) void encoder_attention_128(const float* qkv, const int* starts, float* out, int heads, int hd, float scale) {
     encoder_attention_impl<128, 4>(qkv, starts, out, heads, hd, scale);
 }
 
