@@ -9,7 +9,9 @@
 #      f16) and the BERT-base shape (snowflake-arctic-embed-m: 12 layers, 768 hidden, random
 #      weights) on 50- and 512-token inputs (MiniLM: 50 and 256, its max_seq_length), each next to
 #      sentence-transformers fp16 `model.encode` on the same card, same prompts, same run.
-# Results: $OUT/embed-*.txt, $OUT/embed-summary.json (tokens/s, ratio per case).
+# Results (few files: the GPU machine returns at most 8): $OUT/embed-log.txt (everything printed),
+# $OUT/embed-summary.json (tokens/s and ratio per case), $OUT/embed-cuda-check.{txt,json}, and
+# $OUT/embed-details.tar.gz (per-case JSON, server logs, sentence-transformers' stderr).
 # Expects gpu-check.sh to have unpacked the floe binary ($FLOE) and joined the pieces.
 # For trying the script without a GPU: EMBED_DEVICE=cpu (floe and sentence-transformers on the CPU,
 # f32), EMBED_SHAPE=tiny (scripts/make_random_bert.py's tiny shape), EMBED_COUNT_DIVISOR=N (fewer inputs).
@@ -20,7 +22,10 @@ floe="${FLOE:-.gpu/run/floe}"
 device="${EMBED_DEVICE:-cuda}"
 shape="${EMBED_SHAPE:-bert-base}"
 divisor="${EMBED_COUNT_DIVISOR:-1}"
-mkdir -p "$out"
+work=/tmp/floe-embed/results
+rm -rf "$work"
+mkdir -p "$out" "$work"
+trap 'tar czf "$out/embed-details.tar.gz" -C "$work" . 2>/dev/null' EXIT
 log() { echo "[embed $(date +%H:%M:%S)] $*" | tee -a "$out/embed-log.txt"; }
 
 python="${PYTHON:-python3}"
@@ -48,9 +53,9 @@ fi
 base=/tmp/floe-embed/$shape-random
 tokenizer=.gpu/small/all-MiniLM-L6-v2-f16/tokenizer.json
 if [[ ! -f "$base/model.safetensors" ]]; then
-  log "writing the random BERT-base model"
+  log "writing the random $shape BERT model"
   "$python" scripts/make_random_bert.py "$base" --tokenizer "$tokenizer" --shape "$shape" --reference "$base/reference.json" \
-    >"$out/embed-make-model.txt" 2>&1 || { log "FAIL: make_random_bert.py (see embed-make-model.txt)"; tail -5 "$out/embed-make-model.txt"; exit 1; }
+    >"$work/embed-make-model.txt" 2>&1 || { log "FAIL: make_random_bert.py (see embed-make-model.txt)"; tail -5 "$work/embed-make-model.txt"; exit 1; }
 fi
 
 # 1. Correctness (on the GPU only).
@@ -69,7 +74,7 @@ if [[ "$device" == cuda ]]; then
 fi
 
 # 2. Speed. One server per (model, dtype); each case measured with floe then sentence-transformers.
-results="$out/embed-results.jsonl"
+results="$work/embed-results.jsonl"
 : >"$results"
 port=18080
 grpc=18081
@@ -77,11 +82,11 @@ run_case() { # label model dtype tokens count st_batch
   local label=$1 model=$2 dtype=$3 tokens=$4 count=$(( $5 / divisor )) st_batch=$6
   local st_dtype=float16
   [[ "$device" == cuda ]] || st_dtype=float32
-  local floe_json="$out/embed-$label-floe.json" st_json="$out/embed-$label-st.json"
+  local floe_json="$work/embed-$label-floe.json" st_json="$work/embed-$label-st.json"
   "$floe" bench-embed --grpc "127.0.0.1:$grpc" --model "$model" --tokens "$tokens" --count "$count" --batch-size 32 \
     --concurrency 64 --connections 4 --repeats 3 --json "$floe_json" 2>&1 | tee -a "$out/embed-log.txt"
   "$python" scripts/bench_embeddings_st_gpu.py "$model" "$tokens" "$count" "$st_batch" 3 --dtype "$st_dtype" --device "$device" --json "$st_json" \
-    2>>"$out/embed-st-stderr.txt" | tee -a "$out/embed-log.txt"
+    2>>"$work/embed-st-stderr.txt" | tee -a "$out/embed-log.txt"
   "$python" - "$label" "$dtype" "$floe_json" "$st_json" >>"$results" <<'PY'
 import json, sys
 label, dtype, floe_path, st_path = sys.argv[1:5]
@@ -104,16 +109,16 @@ serve_and_run() { # name model dtype, then cases as "label tokens count st_batch
   [[ "$device" == cuda ]] || floe_dtype=auto
   log "floe serve $name --device $device --dtype $floe_dtype"
   "$floe" serve "$model" --device "$device" --dtype "$floe_dtype" --host 127.0.0.1 --port "$port" --grpc-port "$grpc" \
-    >"$out/embed-serve-$name-$dtype.txt" 2>&1 &
+    >"$work/embed-serve-$name-$dtype.txt" 2>&1 &
   local server=$!
   local ready=""
   for _ in $(seq 1 240); do
-    if grep -q "Arctic gRPC InferenceService on" "$out/embed-serve-$name-$dtype.txt"; then ready=1; break; fi
+    if grep -q "Arctic gRPC InferenceService on" "$work/embed-serve-$name-$dtype.txt"; then ready=1; break; fi
     kill -0 "$server" 2>/dev/null || break
     sleep 0.5
   done
   if [[ -z "$ready" ]]; then
-    log "FAIL: floe serve $name did not come up:"; tail -20 "$out/embed-serve-$name-$dtype.txt" | tee -a "$out/embed-log.txt"
+    log "FAIL: floe serve $name did not come up:"; tail -20 "$work/embed-serve-$name-$dtype.txt" | tee -a "$out/embed-log.txt"
     kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
     return
   fi

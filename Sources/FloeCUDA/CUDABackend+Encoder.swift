@@ -28,6 +28,36 @@ extension CUDABackend: EncoderBackend {
         module.launch("gelu", grid: (elementBlocks(count), 1, 1), block: 256, KernelArguments().tensor(x).tensor(out).int64(count))
     }
 
+    /// With 16-bit weights on cuBLASLt, the bias goes into the GEMM's epilogue: one pass over
+    /// the output less than `linear` (convert, GEMM, add the bias).
+    public func biasedLinear(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor) {
+        let n = x.shape.rowCount, inFeatures = x.shape.last, outFeatures = weight.shape.rowCount
+        guard n > gemvMaxTokens, let matmul, weight.dtype == .bf16 || weight.dtype == .f16 else {
+            linear(x, weight: weight, bias: bias, into: out)
+            return
+        }
+        device.bind()
+        precondition(weight.shape.last == inFeatures && out.elementCount == n * outFeatures && bias.elementCount == outFeatures,
+            "biasedLinear shapes \(x.shape) \(weight.shape) \(bias.shape) \(out.shape)")
+        let input = convertedInput(x, dtype: weight.dtype)
+        if !matmul.multiply(x: input, weight: weight.deviceAddress, bias: bias.deviceAddress, output: out.deviceAddress,
+            rows: n, inFeatures: inFeatures, outFeatures: outFeatures, dtype: weight.dtype)
+        {
+            matmul.multiply(x: input, weight: weight.deviceAddress, output: out.deviceAddress, rows: n, inFeatures: inFeatures, outFeatures: outFeatures, dtype: weight.dtype)
+            module.launch("add_bias", grid: (elementBlocks(n * outFeatures), 1, 1), block: 256,
+                KernelArguments().tensor(out).tensor(bias).int64(n * outFeatures).int(outFeatures))
+        }
+    }
+
+    /// A 16-bit copy of the f32 activations `x` (the GEMM input), in scratch reused by every call.
+    private func convertedInput(_ x: Tensor, dtype: DType) -> CUdeviceptr {
+        let count = x.elementCount
+        let input = scratchBuffer("encoder-gemm-input", bytes: count * 2).deviceAddress
+        module.launch(dtype == .bf16 ? "convert_f32_bf16" : "convert_f32_f16", grid: (elementBlocks(count), 1, 1), block: 256,
+            KernelArguments().tensor(x).pointer(input).int64(count))
+        return input
+    }
+
     /// The MLP with 16-bit weights on cuBLASLt: x converted once, the first GEMM adds its bias in
     /// the epilogue, one pass applies GELU and writes the 16-bit input of the second GEMM, which
     /// adds its bias in its epilogue — two passes over the `[n, ffn]` activation instead of four.
@@ -45,9 +75,7 @@ extension CUDABackend: EncoderBackend {
             && upBias.elementCount == ffn && downBias.elementCount == down.shape.rowCount && out.shape.rowCount == n,
             "feedForward shapes \(x.shape) \(up.shape) \(down.shape) \(inner.shape) \(out.shape)")
         let bf16 = up.dtype == .bf16
-        let input = scratchBuffer("encoder-gemm-input", bytes: n * d * 2).deviceAddress
-        module.launch(bf16 ? "convert_f32_bf16" : "convert_f32_f16", grid: (elementBlocks(n * d), 1, 1), block: 256,
-            KernelArguments().tensor(x).pointer(input).int64(n * d))
+        let input = convertedInput(x, dtype: up.dtype)
         let upBiasAdded = matmul.multiply(x: input, weight: up.deviceAddress, bias: upBias.deviceAddress, output: inner.deviceAddress,
             rows: n, inFeatures: d, outFeatures: ffn, dtype: up.dtype)
         if !upBiasAdded {

@@ -10,6 +10,7 @@ extension OpChecks {
         for (n, d) in [(1, 384), (7, 768), (3, 1001), (2, 33)] { layerNorm(n: n, d: d) }
         encoderElementwise(count: 1000)
         encoderElementwise(count: 65_537)
+        for (n, inF, outF) in [(3, 64, 96), (40, 384, 1152), (77, 768, 768), (9, 33, 70)] { biasedLinear(n: n, in: inF, out: outF) }
         // The MLP: GEMV path (few rows) and the fused cuBLASLt path (bias epilogues, 16-bit GELU).
         for (n, d, ffn) in [(3, 64, 96), (40, 384, 1536), (77, 768, 3072), (9, 33, 70)] { feedForward(n: n, d: d, ffn: ffn) }
         // (heads, head size, sequence lengths): MiniLM (hd 32), BERT-base (hd 64), hd 128,
@@ -53,6 +54,16 @@ extension OpChecks {
         let out = poisoned([count])
         gpu.gelu(device(x, [count]), into: out)
         compare("encoder", "gelu \(count)", gpu.readFloats(out), expected.floats, relative: 1e-6)
+    }
+
+    mutating func biasedLinear(n: Int, in inFeatures: Int, out outFeatures: Int) {
+        let (weight, _) = bf16Weights([outFeatures, inFeatures])
+        let x = random.normals(n * inFeatures), bias = random.normals(outFeatures)
+        let expected = Tensor(zeros: [n, outFeatures])
+        ReferenceOps.linear(host(x.map { Float(bf16Bits: $0.bf16Bits) }, [n, inFeatures]), weight: weight, bias: host(bias, [outFeatures]), into: expected)
+        let out = poisoned([n, outFeatures])
+        gpu.biasedLinear(device(x, [n, inFeatures]), weight: gpu.upload(weight), bias: device(bias, [outFeatures]), into: out)
+        compare("encoder", "biasedLinear n \(n) in \(inFeatures) out \(outFeatures)", gpu.readFloats(out), expected.floats, relative: 1e-5)
     }
 
     /// The reference rounds what the GPU rounds: x and the GELU output to bf16 (the GEMM inputs).

@@ -26,6 +26,10 @@ public protocol EncoderBackend: Backend {
 
     /// `out = layerNorm(x + residual)` — BERT's post-LN residual step; out may alias x or residual.
     func addLayerNorm(_ x: Tensor, residual: Tensor, weight: Tensor, bias: Tensor, epsilon: Float, into out: Tensor)
+    /// `out = x · weightᵀ + bias` for the encoder's projections (Q/K/V, attention output), which
+    /// always have a bias: a backend may add it inside the GEMM (cuBLASLt's epilogue) instead of
+    /// in a pass of its own. Same result as `linear`, which it defaults to.
+    func biasedLinear(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor)
     /// BERT's MLP: `out = gelu(x · upᵀ + upBias) · downᵀ + downBias`; `inner` `[n, ffn]` f32 is
     /// scratch for the activation (its contents afterwards are unspecified).
     func feedForward(_ x: Tensor, up: Tensor, upBias: Tensor, down: Tensor, downBias: Tensor, inner: Tensor, into out: Tensor)
@@ -35,6 +39,10 @@ extension EncoderBackend {
     public func addLayerNorm(_ x: Tensor, residual: Tensor, weight: Tensor, bias: Tensor, epsilon: Float, into out: Tensor) {
         add(x, residual, into: out)
         layerNorm(out, weight: weight, bias: bias, epsilon: epsilon, into: out)
+    }
+
+    public func biasedLinear(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor) {
+        linear(x, weight: weight, bias: bias, into: out)
     }
 
     public func feedForward(_ x: Tensor, up: Tensor, upBias: Tensor, down: Tensor, downBias: Tensor, inner: Tensor, into out: Tensor) {
