@@ -84,7 +84,7 @@ run_case() { # label model dtype tokens count st_batch
   [[ "$device" == cuda ]] || st_dtype=float32
   local floe_json="$work/embed-$label-floe.json" st_json="$work/embed-$label-st.json"
   "$floe" bench-embed --grpc "127.0.0.1:$grpc" --model "$model" --tokens "$tokens" --count "$count" --batch-size 32 \
-    --concurrency 64 --connections 4 --repeats 3 --json "$floe_json" 2>&1 | tee -a "$out/embed-log.txt"
+    --concurrency 128 --connections 8 --repeats 3 --json "$floe_json" 2>&1 | tee -a "$out/embed-log.txt"
   "$python" scripts/bench_embeddings_st_gpu.py "$model" "$tokens" "$count" "$st_batch" 3 --dtype "$st_dtype" --device "$device" --json "$st_json" \
     2>>"$work/embed-st-stderr.txt" | tee -a "$out/embed-log.txt"
   "$python" - "$label" "$dtype" "$floe_json" "$st_json" >>"$results" <<'PY'

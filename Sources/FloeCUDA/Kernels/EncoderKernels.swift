@@ -84,7 +84,7 @@ __device__ void encoder_attention_impl(const float* qkv, const int* starts, floa
     __shared__ __align__(16) float k_sh[KEYS * STRIDE];
     __shared__ __align__(16) float v_sh[KEYS * HD];
     __shared__ __align__(16) float q_sh[QUERIES * HD];
-    __shared__ float p_sh[4][QW][KEYS];
+    __shared__ __align__(16) float p_sh[4][QW][KEYS];
     const int sequence = blockIdx.x, head = blockIdx.y;
     const int start = starts[sequence], length = starts[sequence + 1] - start;
     const int first_query = blockIdx.z * QUERIES;
@@ -149,17 +149,21 @@ __device__ void encoder_attention_impl(const float* qkv, const int* starts, floa
             for (int j = 0; j < PER_LANE; j++) acc[w][j] *= correction;
         }
         __syncwarp();
-        // Lanes own dimensions lane + 32·j now.
-        const int keys = min(KEYS, length - key0);
-        for (int key = 0; key < keys; key++) {
-            float v[PER_LANE];
+        // Lanes own dimensions lane + 32·j now. Keys go four at a time (one float4 of
+        // probabilities per query); past the sequence's end p is 0 and the value rows are 0.
+        const int keys = (min(KEYS, length - key0) + 3) & ~3;
+        for (int key = 0; key < keys; key += 4) {
+            float v[4][PER_LANE];
 #pragma unroll
-            for (int j = 0; j < PER_LANE; j++) v[j] = v_sh[key * HD + lane + 32 * j];
+            for (int k = 0; k < 4; k++) {
+#pragma unroll
+                for (int j = 0; j < PER_LANE; j++) v[k][j] = v_sh[(key + k) * HD + lane + 32 * j];
+            }
 #pragma unroll
             for (int w = 0; w < QW; w++) {
-                const float p = p_sh[warp][w][key];
+                const float4 p = *reinterpret_cast<const float4*>(&p_sh[warp][w][key]);
 #pragma unroll
-                for (int j = 0; j < PER_LANE; j++) acc[w][j] += p * v[j];
+                for (int j = 0; j < PER_LANE; j++) acc[w][j] += p.x * v[0][j] + p.y * v[1][j] + p.z * v[2][j] + p.w * v[3][j];
             }
         }
         __syncwarp();
