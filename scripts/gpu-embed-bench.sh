@@ -73,38 +73,65 @@ if [[ "$device" == cuda ]]; then
   [[ $check_status == 0 ]] || log "cuda-check FAILED (status $check_status): the numbers below are not to be trusted"
 fi
 
-# 2. Speed. One server per (model, dtype); each case measured with floe then sentence-transformers.
+# 2. Speed. One server per (model, dtype); each case measured with floe, then with
+# sentence-transformers (whose figure for a model and length is reused across floe's dtypes). The
+# summary is rewritten after every case, and cases past the time budget are skipped, so a run cut
+# short by the machine's 10-minute limit still reports what it measured.
+budget="${EMBED_TIME_BUDGET:-500}"
 results="$work/embed-results.jsonl"
 : >"$results"
 port=18080
 grpc=18081
-run_case() { # label model dtype tokens count st_batch
-  local label=$1 model=$2 dtype=$3 tokens=$4 count=$(( $5 / divisor )) st_batch=$6
+summarize() {
+  "$python" - "$results" "$out/embed-summary.json" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+json.dump(rows, open(sys.argv[2], "w"), indent=2)
+print(f"{'case':<34} {'floe tok/s':>12} {'ST tok/s':>12} {'ratio':>7}")
+for row in rows:
+    floe = row["floe"]["tokens_per_second"] if row["floe"] else float("nan")
+    st = row["sentence_transformers"]["tokens_per_second"] if row["sentence_transformers"] else float("nan")
+    print(f"{row['case']:<34} {floe:>12.0f} {st:>12.0f} {row.get('ratio', float('nan')):>7.2f}")
+PY
+}
+run_case() { # label model dtype tokens count st_batch [in-process]
+  local label=$1 model=$2 dtype=$3 tokens=$4 count=$(( $5 / divisor )) st_batch=$6 mode=${7:-grpc}
+  if (( SECONDS > budget )); then log "skipped $label: past the time budget (${budget}s)"; return; fi
   local st_dtype=float16
   [[ "$device" == cuda ]] || st_dtype=float32
-  local floe_json="$work/embed-$label-floe.json" st_json="$work/embed-$label-st.json"
-  "$floe" bench-embed --grpc "127.0.0.1:$grpc" --model "$model" --tokens "$tokens" --count "$count" --batch-size 32 \
-    --concurrency 128 --connections 8 --repeats 3 --json "$floe_json" 2>&1 | tee -a "$out/embed-log.txt"
-  "$python" scripts/bench_embeddings_st_gpu.py "$model" "$tokens" "$count" "$st_batch" 3 --dtype "$st_dtype" --device "$device" --json "$st_json" \
-    2>>"$work/embed-st-stderr.txt" | tee -a "$out/embed-log.txt"
-  "$python" - "$label" "$dtype" "$floe_json" "$st_json" >>"$results" <<'PY'
+  local floe_json="$work/embed-$label-floe.json" st_json="$work/embed-st-$(basename "$model")-$tokens.json"
+  local via=(--grpc "127.0.0.1:$grpc" --concurrency 128 --connections 8)
+  if [[ $mode == in-process ]]; then
+    local floe_dtype=$dtype
+    [[ "$device" == cuda ]] || floe_dtype=auto
+    via=(--device "$device" --dtype "$floe_dtype")
+  fi
+  "$floe" bench-embed "${via[@]}" --model "$model" --tokens "$tokens" --count "$count" --batch-size 32 --repeats 3 \
+    --json "$floe_json" 2>&1 | tee -a "$out/embed-log.txt"
+  if [[ ! -f "$st_json" ]]; then
+    "$python" scripts/bench_embeddings_st_gpu.py "$model" "$tokens" "$count" "$st_batch" 3 --dtype "$st_dtype" --device "$device" \
+      --json "$st_json" 2>>"$work/embed-st-stderr.txt" | tee -a "$out/embed-log.txt"
+  fi
+  "$python" - "$label" "$dtype" "$mode" "$floe_json" "$st_json" >>"$results" <<'PY'
 import json, sys
-label, dtype, floe_path, st_path = sys.argv[1:5]
+label, dtype, mode, floe_path, st_path = sys.argv[1:6]
 def load(path):
     try:
         return json.load(open(path))
     except Exception:
         return None
 floe, st = load(floe_path), load(st_path)
-row = {"case": label, "floe_dtype": dtype, "floe": floe, "sentence_transformers": st}
+row = {"case": label, "floe_dtype": dtype, "via": mode, "floe": floe, "sentence_transformers": st}
 if floe and st:
     row["ratio"] = floe["tokens_per_second"] / st["tokens_per_second"]
 print(json.dumps(row))
 PY
+  summarize >/dev/null
 }
 serve_and_run() { # name model dtype, then cases as "label tokens count st_batch"
   local name=$1 model=$2 dtype=$3
   shift 3
+  if (( SECONDS > budget )); then log "skipped floe serve $name $dtype: past the time budget (${budget}s)"; return; fi
   local floe_dtype=$dtype
   [[ "$device" == cuda ]] || floe_dtype=auto
   log "floe serve $name --device $device --dtype $floe_dtype"
@@ -130,23 +157,14 @@ serve_and_run() { # name model dtype, then cases as "label tokens count st_batch
 }
 
 nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv,noheader 2>&1 | tee -a "$out/embed-log.txt"
-# Cases: label tokens count sentence-transformers-batch.
+# Cases: label tokens count sentence-transformers-batch; the issue's headline cases first.
 serve_and_run "$shape" "$base" bfloat16 "t50 50 32768 512" "t512 512 4096 64"
-serve_and_run "$shape" "$base" float16 "t50 50 32768 512"
-if [[ -n "$minilm" ]]; then
-  serve_and_run minilm "$minilm" bfloat16 "t50 50 32768 512" "t256 256 8192 128"
-  serve_and_run minilm "$minilm" float16 "t50 50 32768 512" "t256 256 8192 128"
-fi
-
-"$python" - "$results" "$out/embed-summary.json" <<'PY' | tee -a "$out/embed-log.txt"
-import json, sys
-rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-json.dump(rows, open(sys.argv[2], "w"), indent=2)
-print(f"{'case':<24} {'floe tok/s':>12} {'ST tok/s':>14} {'ratio':>7}")
-for row in rows:
-    floe = row["floe"]["tokens_per_second"] if row["floe"] else float("nan")
-    st = row["sentence_transformers"]["tokens_per_second"] if row["sentence_transformers"] else float("nan")
-    print(f"{row['case']:<24} {floe:>12.0f} {st:>14.0f} {row.get('ratio', float('nan')):>7.2f}")
-PY
+if [[ -n "$minilm" ]]; then serve_and_run minilm "$minilm" bfloat16 "t50 50 32768 512" "t256 256 8192 128"; fi
+# The model alone (no gRPC, no server): what serving costs on top.
+run_case "$shape-bfloat16-t50-in-process" "$base" bfloat16 50 32768 512 in-process
+run_case "$shape-bfloat16-t512-in-process" "$base" bfloat16 512 4096 64 in-process
+serve_and_run "$shape" "$base" float16 "t50 50 32768 512" "t512 512 4096 64"
+if [[ -n "$minilm" ]]; then serve_and_run minilm "$minilm" float16 "t50 50 32768 512" "t256 256 8192 128"; fi
+summarize | tee -a "$out/embed-log.txt"
 log "done: $out/embed-summary.json"
 exit $check_status
