@@ -77,7 +77,7 @@ fi
 # sentence-transformers (whose figure for a model and length is reused across floe's dtypes). The
 # summary is rewritten after every case, and cases past the time budget are skipped, so a run cut
 # short by the machine's 10-minute limit still reports what it measured.
-budget="${EMBED_TIME_BUDGET:-500}"
+budget="${EMBED_TIME_BUDGET:-420}"
 results="$work/embed-results.jsonl"
 : >"$results"
 port=18080
