@@ -166,5 +166,19 @@ run_case "$shape-bfloat16-t512-in-process" "$base" bfloat16 512 4096 64 in-proce
 serve_and_run "$shape" "$base" float16 "t50 50 32768 512" "t512 512 4096 64"
 if [[ -n "$minilm" ]]; then serve_and_run minilm "$minilm" float16 "t50 50 32768 512" "t256 256 8192 128"; fi
 summarize | tee -a "$out/embed-log.txt"
+
+# Where the GPU time goes (for the next optimization): an nsys kernel summary of the in-process
+# BERT-base runs at 50 and 512 tokens, into the details archive; skipped without nsys or time.
+nsys=$(command -v nsys || ls /usr/local/cuda/bin/nsys /opt/nvidia/nsight-systems/*/bin/nsys 2>/dev/null | head -1)
+if [[ "$device" == cuda && -n "$nsys" ]] && (( SECONDS < budget + 60 )); then
+  for spec in "50 8192" "512 1024"; do
+    set -- $spec
+    "$nsys" profile -t cuda --force-overwrite true -o "$work/profile-t$1" "$floe" bench-embed --device cuda --model "$base" \
+      --tokens "$1" --count "$2" --repeats 1 >"$work/profile-t$1.txt" 2>&1
+    "$nsys" stats --report cuda_gpu_kern_sum --format csv "$work/profile-t$1.nsys-rep" >"$work/profile-t$1-kernels.csv" 2>&1
+    rm -f "$work/profile-t$1.nsys-rep" "$work/profile-t$1.sqlite"
+  done
+  log "nsys kernel summaries in embed-details.tar.gz (profile-t50-kernels.csv, profile-t512-kernels.csv)"
+fi
 log "done: $out/embed-summary.json"
 exit $check_status
