@@ -59,8 +59,10 @@ extension CUDABackend: EncoderBackend {
     }
 
     /// The MLP with 16-bit weights on cuBLASLt: x converted once, the first GEMM adds its bias in
-    /// the epilogue, one pass applies GELU and writes the 16-bit input of the second GEMM, which
-    /// adds its bias in its epilogue — two passes over the `[n, ffn]` activation instead of four.
+    /// its epilogue and writes 16 bits, GELU runs in place on that, and the second GEMM reads it
+    /// and adds its bias in its epilogue — the `[n, ffn]` activation is written twice in 16 bits
+    /// instead of four f32/16-bit passes. (Where cuBLASLt offers no 16-bit-output plan, the first
+    /// GEMM writes f32 and one pass applies bias and GELU and writes the 16-bit copy.)
     /// Few rows (the GEMV path), f32 weights or no cuBLASLt take the composed ops.
     public func feedForward(_ x: Tensor, up: Tensor, upBias: Tensor, down: Tensor, downBias: Tensor, inner: Tensor, into out: Tensor) {
         let n = x.shape.rowCount, d = x.shape.last, ffn = up.shape.rowCount
@@ -76,14 +78,23 @@ extension CUDABackend: EncoderBackend {
             "feedForward shapes \(x.shape) \(up.shape) \(down.shape) \(inner.shape) \(out.shape)")
         let bf16 = up.dtype == .bf16
         let input = convertedInput(x, dtype: up.dtype)
-        let upBiasAdded = matmul.multiply(x: input, weight: up.deviceAddress, bias: upBias.deviceAddress, output: inner.deviceAddress,
-            rows: n, inFeatures: d, outFeatures: ffn, dtype: up.dtype)
-        if !upBiasAdded {
-            matmul.multiply(x: input, weight: up.deviceAddress, output: inner.deviceAddress, rows: n, inFeatures: d, outFeatures: ffn, dtype: up.dtype)
-        }
         let activation = scratchBuffer("encoder-ffn-activation", bytes: n * ffn * 2).deviceAddress
-        module.launch(bf16 ? "bias_gelu_bf16" : "bias_gelu_f16", grid: (elementBlocks(n * ffn), 1, 1), block: 256,
-            KernelArguments().tensor(inner).pointer(upBiasAdded ? 0 : upBias.deviceAddress).pointer(activation).int64(n * ffn).int(ffn))
+        if matmul.multiply(x: input, weight: up.deviceAddress, bias: upBias.deviceAddress, output: activation,
+            rows: n, inFeatures: d, outFeatures: ffn, dtype: up.dtype, outputDType: up.dtype)
+        {
+            // The first GEMM wrote x·upᵀ + bias in 16 bits (as PyTorch's half-precision MLP
+            // keeps it): GELU in place, and the f32 activation never exists.
+            module.launch(bf16 ? "gelu_bf16" : "gelu_f16", grid: (elementBlocks(n * ffn), 1, 1), block: 256,
+                KernelArguments().pointer(activation).int64(n * ffn))
+        } else {
+            let upBiasAdded = matmul.multiply(x: input, weight: up.deviceAddress, bias: upBias.deviceAddress, output: inner.deviceAddress,
+                rows: n, inFeatures: d, outFeatures: ffn, dtype: up.dtype)
+            if !upBiasAdded {
+                matmul.multiply(x: input, weight: up.deviceAddress, output: inner.deviceAddress, rows: n, inFeatures: d, outFeatures: ffn, dtype: up.dtype)
+            }
+            module.launch(bf16 ? "bias_gelu_bf16" : "bias_gelu_f16", grid: (elementBlocks(n * ffn), 1, 1), block: 256,
+                KernelArguments().tensor(inner).pointer(upBiasAdded ? 0 : upBias.deviceAddress).pointer(activation).int64(n * ffn).int(ffn))
+        }
         let outFeatures = down.shape.rowCount
         if !matmul.multiply(x: activation, weight: down.deviceAddress, bias: downBias.deviceAddress, output: out.deviceAddress,
             rows: n, inFeatures: ffn, outFeatures: outFeatures, dtype: down.dtype)

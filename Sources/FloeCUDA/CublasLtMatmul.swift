@@ -17,6 +17,8 @@ final class CublasLtMatmul: @unchecked Sendable {
         let rows: Int, inFeatures: Int, outFeatures: Int, dtype: DType
         /// The plan adds a bias vector in the GEMM's epilogue (`multiply(…, bias:)`).
         var biasEpilogue = false
+        /// f32, or the inputs' 16-bit type (`multiply(…, bias:, outputDType:)`).
+        var outputDType = DType.f32
     }
 
     private let lt: FloeCublasLt
@@ -56,10 +58,15 @@ final class CublasLtMatmul: @unchecked Sendable {
     }
 
     /// `y = x · Wᵀ + bias` with the bias (f32 `[out]`) added in the GEMM's epilogue, which saves
-    /// a pass over the output. Returns false, having done nothing, when cuBLASLt has no such
-    /// algorithm for this shape; the caller then multiplies and adds the bias itself.
-    func multiply(x: UInt64, weight: UInt64, bias: UInt64, output: UInt64, rows: Int, inFeatures: Int, outFeatures: Int, dtype: DType) -> Bool {
-        let key = Key(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, dtype: dtype, biasEpilogue: true)
+    /// a pass over the output; y is f32, or with `outputDType: dtype` the inputs' 16-bit type
+    /// (rounded once, from the f32 accumulator plus bias). Returns false, having done nothing,
+    /// when cuBLASLt has no such algorithm for this shape; the caller then does it another way.
+    func multiply(
+        x: UInt64, weight: UInt64, bias: UInt64, output: UInt64, rows: Int, inFeatures: Int, outFeatures: Int, dtype: DType,
+        outputDType: DType = .f32
+    ) -> Bool {
+        precondition(outputDType == .f32 || outputDType == dtype, "cuBLASLt output must be f32 or the inputs' type")
+        let key = Key(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, dtype: dtype, biasEpilogue: true, outputDType: outputDType)
         if noBiasEpilogue.contains(key) { return false }
         let plan: Plan
         do {
@@ -98,11 +105,17 @@ final class CublasLtMatmul: @unchecked Sendable {
             var epilogue = UInt32(FLOE_CUBLASLT_EPILOGUE_BIAS), pointer = bias
             try Self.check(lt.cublasLtMatmulDescSetAttribute(description, Int32(FLOE_CUBLASLT_MATMUL_DESC_EPILOGUE), &epilogue, 4), "EPILOGUE")
             try Self.check(lt.cublasLtMatmulDescSetAttribute(description, Int32(FLOE_CUBLASLT_MATMUL_DESC_BIAS_POINTER), &pointer, 8), "BIAS_POINTER")
+            if key.outputDType != .f32 {
+                // A 16-bit D would otherwise expect a 16-bit bias.
+                var biasType = Int32(FLOE_CUDA_R_32F)
+                try Self.check(lt.cublasLtMatmulDescSetAttribute(description, Int32(FLOE_CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE), &biasType, 4), "BIAS_DATA_TYPE")
+            }
         }
         var a: cublasLtMatrixLayout_t?, b: cublasLtMatrixLayout_t?, d: cublasLtMatrixLayout_t?
         try Self.check(lt.cublasLtMatrixLayoutCreate(&a, inputType, UInt64(key.inFeatures), UInt64(key.outFeatures), Int64(key.inFeatures)), "layout A")
         try Self.check(lt.cublasLtMatrixLayoutCreate(&b, inputType, UInt64(key.inFeatures), UInt64(key.rows), Int64(key.inFeatures)), "layout B")
-        try Self.check(lt.cublasLtMatrixLayoutCreate(&d, Int32(FLOE_CUDA_R_32F), UInt64(key.outFeatures), UInt64(key.rows), Int64(key.outFeatures)), "layout D")
+        let outputType = key.outputDType == .f32 ? Int32(FLOE_CUDA_R_32F) : inputType
+        try Self.check(lt.cublasLtMatrixLayoutCreate(&d, outputType, UInt64(key.outFeatures), UInt64(key.rows), Int64(key.outFeatures)), "layout D")
         var preference: cublasLtMatmulPreference_t?
         try Self.check(lt.cublasLtMatmulPreferenceCreate(&preference), "cublasLtMatmulPreferenceCreate")
         defer { _ = lt.cublasLtMatmulPreferenceDestroy(preference) }

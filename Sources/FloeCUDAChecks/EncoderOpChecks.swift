@@ -80,8 +80,9 @@ extension OpChecks {
         let out = poisoned([n, d])
         gpu.feedForward(device(x, [n, d]), up: gpu.upload(up), upBias: device(upBias, [ffn]), down: gpu.upload(down),
             downBias: device(downBias, [d]), inner: poisoned([n, ffn]), into: out)
-        // The GEMV path rounds the f32 GELU output itself; the same bf16 rounding bounds both.
-        compare("encoder", "feedForward n \(n) d \(d) ffn \(ffn)", gpu.readFloats(out), expected.floats, relative: 1e-3)
+        // The cuBLASLt path also rounds the pre-activation to bf16 (as PyTorch's bf16 MLP does),
+        // which the reference does not: a few bf16 ulps of the GELU input, averaged over ffn terms.
+        compare("encoder", "feedForward n \(n) d \(d) ffn \(ffn)", gpu.readFloats(out), expected.floats, relative: 3e-3)
     }
 
     mutating func encoderAttention(heads: Int, hd: Int, lengths: [Int]) {

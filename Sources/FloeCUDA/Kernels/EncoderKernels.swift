@@ -76,6 +76,15 @@ extern "C" __global__ void bias_gelu_f16(const float* y, const float* bias, u16*
     bias_gelu_16_impl<F16>(y, bias, out, total, cols);
 }
 
+// y = gelu(y) in place on a 16-bit GEMM output (bias already added in the GEMM's epilogue).
+template <class T>
+__device__ void gelu_16_impl(u16* y, long long n) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        y[i] = T::store(gelu_erf(T::load(y[i])));
+}
+extern "C" __global__ void gelu_bf16(u16* y, long long n) { gelu_16_impl<BF16>(y, n); }
+extern "C" __global__ void gelu_f16(u16* y, long long n) { gelu_16_impl<F16>(y, n); }
+
 // qkv [n, 3·heads·hd] → out [n, heads·hd]; `starts` [sequences + 1] are the sequences' first rows.
 // HD is the padded head size (32, 64 or 128), QW the queries per warp.
 template <int HD, int QW>
