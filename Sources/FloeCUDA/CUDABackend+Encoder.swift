@@ -110,8 +110,53 @@ extension CUDABackend: EncoderBackend {
         let d = out.shape.last, n = sequenceLengths.reduce(0, +)
         precondition(heads > 0 && d % heads == 0 && qkv.shape.last == 3 * d && qkv.shape.rowCount >= n && out.shape.rowCount >= n,
             "encoderAttention shapes \(qkv.shape) \(out.shape) heads \(heads)")
+        launchEncoderAttention("encoder_attention_", qkv: qkv.deviceAddress, out: out.deviceAddress, sequenceLengths: sequenceLengths,
+            heads: heads, headDim: d / heads, scale: scale)
+    }
+
+    /// With 16-bit weights on cuBLASLt the attention sublayer stays in 16 bits between its GEMMs:
+    /// the Q/K/V GEMM adds its bias and writes 16 bits, attention reads those and writes its
+    /// 16-bit output straight into the output GEMM's input, which adds its bias. Against the
+    /// composed ops that saves the f32 Q/K/V and context round trips and a conversion pass.
+    public func selfAttention(
+        _ x: Tensor, qkv: Tensor, qkvBias: Tensor, output: Tensor, outputBias: Tensor, sequenceLengths: [Int], heads: Int,
+        scale: Float, qkvScratch: Tensor, contextScratch: Tensor, into out: Tensor
+    ) {
+        let n = x.shape.rowCount, d = x.shape.last
+        func composed() {
+            biasedLinear(x, weight: qkv, bias: qkvBias, into: qkvScratch)
+            encoderAttention(qkv: qkvScratch, sequenceLengths: sequenceLengths, heads: heads, scale: scale, into: contextScratch)
+            biasedLinear(contextScratch, weight: output, bias: outputBias, into: out)
+        }
+        guard n > gemvMaxTokens, let matmul, qkv.dtype == output.dtype, qkv.dtype == .bf16 || qkv.dtype == .f16,
+            heads > 0, d % heads == 0, d / heads <= EncoderKernels.maxHeadDim
+        else { return composed() }
+        device.bind()
+        precondition(qkv.shape.rowCount == 3 * d && qkv.shape.last == d && output.shape.rowCount == d && output.shape.last == d
+            && qkvBias.elementCount == 3 * d && outputBias.elementCount == d && out.elementCount == n * d
+            && sequenceLengths.reduce(0, +) == n && sequenceLengths.allSatisfy { $0 >= 0 },
+            "selfAttention shapes \(x.shape) \(qkv.shape) \(output.shape) \(out.shape), lengths summing to \(sequenceLengths.reduce(0, +))")
+        let dtype = qkv.dtype
+        let input = convertedInput(x, dtype: dtype)
+        let qkv16 = scratchBuffer("encoder-qkv16", bytes: n * 3 * d * 2).deviceAddress
+        guard matmul.multiply(x: input, weight: qkv.deviceAddress, bias: qkvBias.deviceAddress, output: qkv16,
+            rows: n, inFeatures: d, outFeatures: 3 * d, dtype: dtype, outputDType: dtype)
+        else { return composed() }  // no 16-bit-output plan for this shape
+        let context16 = scratchBuffer("encoder-context16", bytes: n * d * 2).deviceAddress
+        launchEncoderAttention(dtype == .bf16 ? "encoder_attention_bf16_" : "encoder_attention_f16_", qkv: qkv16, out: context16,
+            sequenceLengths: sequenceLengths, heads: heads, headDim: d / heads, scale: scale)
+        if !matmul.multiply(x: context16, weight: output.deviceAddress, bias: outputBias.deviceAddress, output: out.deviceAddress,
+            rows: n, inFeatures: d, outFeatures: d, dtype: dtype)
+        {
+            matmul.multiply(x: context16, weight: output.deviceAddress, output: out.deviceAddress, rows: n, inFeatures: d, outFeatures: d, dtype: dtype)
+            module.launch("add_bias", grid: (elementBlocks(n * d), 1, 1), block: 256,
+                KernelArguments().tensor(out).tensor(outputBias).int64(n * d).int(d))
+        }
+    }
+
+    /// One attention kernel launch over the ragged batch: a block per (sequence, head, query tile).
+    private func launchEncoderAttention(_ prefix: String, qkv: CUdeviceptr, out: CUdeviceptr, sequenceLengths: [Int], heads: Int, headDim hd: Int, scale: Float) {
         precondition(sequenceLengths.allSatisfy { $0 >= 0 }, "negative sequence length")
-        let hd = d / heads
         guard hd <= EncoderKernels.maxHeadDim else {
             fatalError("CUDA encoder attention supports head sizes up to \(EncoderKernels.maxHeadDim), got \(hd)")
         }
@@ -119,9 +164,9 @@ extension CUDABackend: EncoderBackend {
         let bucket = EncoderKernels.headDimBucket(hd)
         let queriesPerBlock = EncoderKernels.attentionWarps * EncoderKernels.queriesPerWarp(headDimBucket: bucket)
         let starts = uploadIndices(Self.sequenceStarts(sequenceLengths), purpose: "encoder-starts")
-        module.launch("encoder_attention_\(bucket)", grid: (sequenceLengths.count, heads, (longest + queriesPerBlock - 1) / queriesPerBlock),
+        module.launch(prefix + String(bucket), grid: (sequenceLengths.count, heads, (longest + queriesPerBlock - 1) / queriesPerBlock),
             block: EncoderKernels.attentionWarps * 32,
-            KernelArguments().tensor(qkv).pointer(starts).tensor(out).int(heads).int(hd).float(scale))
+            KernelArguments().pointer(qkv).pointer(starts).pointer(out).int(heads).int(hd).float(scale))
     }
 
     public func pool(_ x: Tensor, sequenceLengths: [Int], mode: PoolingMode, into out: Tensor) {

@@ -22,6 +22,9 @@ extension OpChecks {
         encoderAttention(heads: 3, hd: 40, lengths: [5, 70])
         // Many short sequences in one batch, as the embedding engine packs them.
         encoderAttention(heads: 2, hd: 32, lengths: (0..<300).map { 1 + $0 * 7 % 60 })
+        // The attention sublayer's 16-bit fused path (the composed ops are checked one by one above).
+        selfAttention(heads: 12, hd: 32, lengths: [7, 1, 50, 33, 64])
+        selfAttention(heads: 12, hd: 64, lengths: [1, 300, 2, 65, 31])
         for mode in PoolingMode.allCases {
             pool(lengths: [1, 5, 512, 3], d: 384, mode: mode)
             pool(lengths: [2, 1, 9], d: 37, mode: mode)
@@ -96,6 +99,25 @@ extension OpChecks {
         gpu.encoderAttention(qkv: device(qkv, [n, 3 * d]), sequenceLengths: lengths, heads: heads, scale: scale, into: out)
         let described = lengths.count <= 8 ? "\(lengths)" : "\(lengths.count) sequences of \(lengths.min()!)…\(lengths.max()!)"
         compare("encoder", "encoderAttention heads \(heads) hd \(hd) lengths \(described)", gpu.readFloats(out), expected.floats, relative: 2e-5)
+    }
+
+    /// The reference rounds what the fused GPU path keeps in bf16: x, Q/K/V and the context.
+    mutating func selfAttention(heads: Int, hd: Int, lengths: [Int]) {
+        let n = lengths.reduce(0, +), d = heads * hd
+        let (qkvWeight, _) = bf16Weights([3 * d, d], scale: 1.5 / Float(d).squareRoot())
+        let (outputWeight, _) = bf16Weights([d, d], scale: 1 / Float(d).squareRoot())
+        let x = random.normals(n * d), qkvBias = random.normals(3 * d).map { $0 * 0.1 }, outputBias = random.normals(d)
+        func rounded(_ t: Tensor) -> Tensor { host(t.floats.map { Float(bf16Bits: $0.bf16Bits) }, t.shape) }
+        let qkv = Tensor(zeros: [n, 3 * d]), context = Tensor(zeros: [n, d]), expected = Tensor(zeros: [n, d])
+        ReferenceOps.linear(host(x.map { Float(bf16Bits: $0.bf16Bits) }, [n, d]), weight: qkvWeight, bias: host(qkvBias, [3 * d]), into: qkv)
+        ReferenceOps.encoderAttention(qkv: rounded(qkv), sequenceLengths: lengths, heads: heads, scale: 1 / Float(hd).squareRoot(), into: context)
+        ReferenceOps.linear(rounded(context), weight: outputWeight, bias: host(outputBias, [d]), into: expected)
+        let out = poisoned([n, d])
+        gpu.selfAttention(
+            device(x, [n, d]), qkv: gpu.upload(qkvWeight), qkvBias: device(qkvBias, [3 * d]), output: gpu.upload(outputWeight),
+            outputBias: device(outputBias, [d]), sequenceLengths: lengths, heads: heads, scale: 1 / Float(hd).squareRoot(),
+            qkvScratch: poisoned([n, 3 * d]), contextScratch: poisoned([n, d]), into: out)
+        compare("encoder", "selfAttention heads \(heads) hd \(hd) lengths \(lengths)", gpu.readFloats(out), expected.floats, relative: 3e-3)
     }
 
     mutating func pool(lengths: [Int], d: Int, mode: PoolingMode) {

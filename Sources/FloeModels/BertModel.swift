@@ -84,9 +84,10 @@ public final class BertModel: @unchecked Sendable {
         let scale = 1 / Float(config.headDim).squareRoot()
         let qkv = s.qkv.slice(0..<n), context = s.context.slice(0..<n), inner = s.inner.slice(0..<n)
         for layer in layers {
-            backend.biasedLinear(hidden, weight: layer.qkv.weight, bias: layer.qkv.bias!, into: qkv)
-            backend.encoderAttention(qkv: qkv, sequenceLengths: lengths, heads: config.headCount, scale: scale, into: context)
-            backend.biasedLinear(context, weight: layer.attentionOutput.weight, bias: layer.attentionOutput.bias!, into: other)
+            backend.selfAttention(
+                hidden, qkv: layer.qkv.weight, qkvBias: layer.qkv.bias!, output: layer.attentionOutput.weight,
+                outputBias: layer.attentionOutput.bias!, sequenceLengths: lengths, heads: config.headCount, scale: scale,
+                qkvScratch: qkv, contextScratch: context, into: other)
             backend.addLayerNorm(other, residual: hidden, weight: layer.attentionNorm.weight, bias: layer.attentionNorm.bias, epsilon: config.layerNormEpsilon, into: hidden)
             backend.feedForward(
                 hidden, up: layer.intermediate.weight, upBias: layer.intermediate.bias!, down: layer.output.weight,

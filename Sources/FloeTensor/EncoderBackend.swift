@@ -30,6 +30,13 @@ public protocol EncoderBackend: Backend {
     /// always have a bias: a backend may add it inside the GEMM (cuBLASLt's epilogue) instead of
     /// in a pass of its own. Same result as `linear`, which it defaults to.
     func biasedLinear(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor)
+    /// BERT's attention sublayer before the residual: `out = attention(x · qkvᵀ + qkvBias) ·
+    /// outputᵀ + outputBias`, attention as `encoderAttention`. `qkvScratch` `[n, 3d]` and
+    /// `contextScratch` `[n, d]` f32 are scratch (contents afterwards unspecified); a backend may
+    /// keep the intermediate activations in another format instead.
+    func selfAttention(
+        _ x: Tensor, qkv: Tensor, qkvBias: Tensor, output: Tensor, outputBias: Tensor, sequenceLengths: [Int], heads: Int,
+        scale: Float, qkvScratch: Tensor, contextScratch: Tensor, into out: Tensor)
     /// BERT's MLP: `out = gelu(x · upᵀ + upBias) · downᵀ + downBias`; `inner` `[n, ffn]` f32 is
     /// scratch for the activation (its contents afterwards are unspecified).
     func feedForward(_ x: Tensor, up: Tensor, upBias: Tensor, down: Tensor, downBias: Tensor, inner: Tensor, into out: Tensor)
@@ -43,6 +50,15 @@ extension EncoderBackend {
 
     public func biasedLinear(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor) {
         linear(x, weight: weight, bias: bias, into: out)
+    }
+
+    public func selfAttention(
+        _ x: Tensor, qkv: Tensor, qkvBias: Tensor, output: Tensor, outputBias: Tensor, sequenceLengths: [Int], heads: Int,
+        scale: Float, qkvScratch: Tensor, contextScratch: Tensor, into out: Tensor
+    ) {
+        biasedLinear(x, weight: qkv, bias: qkvBias, into: qkvScratch)
+        encoderAttention(qkv: qkvScratch, sequenceLengths: sequenceLengths, heads: heads, scale: scale, into: contextScratch)
+        biasedLinear(contextScratch, weight: output, bias: outputBias, into: out)
     }
 
     public func feedForward(_ x: Tensor, up: Tensor, upBias: Tensor, down: Tensor, downBias: Tensor, inner: Tensor, into out: Tensor) {

@@ -23,7 +23,9 @@ import Testing
             "softmax_rows", "gather_rows", "argmax_rows", "add_bias", "convert_f32_bf16", "convert_f32_f16", "store_kv", "rope_store_kv",
             "paged_attention_32", "paged_attention_64", "paged_attention_128", "paged_attention_256", "attention_combine",
             "layer_norm", "add_layer_norm", "gelu", "bias_gelu_bf16", "bias_gelu_f16", "gelu_bf16", "gelu_f16", "pool_rows", "l2_normalize"]
-        names += [32, 64, 128].map { "encoder_attention_\(EncoderKernels.headDimBucket($0))" }
+        for prefix in ["encoder_attention_", "encoder_attention_bf16_", "encoder_attention_f16_"] {
+            names += [32, 64, 128].map { prefix + String(EncoderKernels.headDimBucket($0)) }
+        }
         for type in ["bf16", "f16", "f32"] { names += (1...GEMVKernels.maxTokens).map { "gemv_\(type)_\($0)" } }
         for name in names {
             #expect(source.contains("void \(name)(") || source.contains("(\(name),"), "kernel \(name) is launched but not defined")

@@ -85,10 +85,18 @@ __device__ void gelu_16_impl(u16* y, long long n) {
 extern "C" __global__ void gelu_bf16(u16* y, long long n) { gelu_16_impl<BF16>(y, n); }
 extern "C" __global__ void gelu_f16(u16* y, long long n) { gelu_16_impl<F16>(y, n); }
 
+// f32 activations as a storage format, beside BF16 and F16 (CommonKernels).
+struct F32 {
+    static __device__ __forceinline__ float load(float v) { return v; }
+    static __device__ __forceinline__ float store(float f) { return f; }
+};
+
 // qkv [n, 3·heads·hd] → out [n, heads·hd]; `starts` [sequences + 1] are the sequences' first rows.
-// HD is the padded head size (32, 64 or 128), QW the queries per warp.
-template <int HD, int QW>
-__device__ void encoder_attention_impl(const float* qkv, const int* starts, float* out, int heads, int hd, float scale) {
+// HD is the padded head size (32, 64 or 128), QW the queries per warp; In and Out the storage
+// formats of qkv and out (f32, or 16 bits when the GEMMs around it read and write 16 bits).
+// Everything in between is f32.
+template <class In, class Out, typename InT, typename OutT, int HD, int QW>
+__device__ void encoder_attention_impl(const InT* qkv, const int* starts, OutT* out, int heads, int hd, float scale) {
     constexpr int KEYS = 32, STRIDE = HD + 4, PER_LANE = HD / 32, QUERIES = 4 * QW;
     __shared__ __align__(16) float k_sh[KEYS * STRIDE];
     __shared__ __align__(16) float v_sh[KEYS * HD];
@@ -100,12 +108,12 @@ __device__ void encoder_attention_impl(const float* qkv, const int* starts, floa
     if (first_query >= length) return;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     const int width = heads * hd, row_width = 3 * width;
-    const float* base = qkv + (size_t)start * row_width + head * hd;
+    const InT* base = qkv + (size_t)start * row_width + head * hd;
 
     // This block's queries, pre-scaled; dimensions past hd and rows past the sequence are zero.
     for (int index = threadIdx.x; index < QUERIES * HD; index += blockDim.x) {
         const int query = index / HD, c = index - query * HD, row = first_query + query;
-        q_sh[index] = row < length && c < hd ? base[(size_t)row * row_width + c] * scale : 0.f;
+        q_sh[index] = row < length && c < hd ? In::load(base[(size_t)row * row_width + c]) * scale : 0.f;
     }
 
     float acc[QW][PER_LANE];
@@ -124,9 +132,9 @@ __device__ void encoder_attention_impl(const float* qkv, const int* starts, floa
         for (int index = threadIdx.x; index < KEYS * HD; index += blockDim.x) {
             const int key = index / HD, c = index - key * HD, row = key0 + key;
             const bool inside = row < length && c < hd;
-            const float* source = base + (size_t)row * row_width + c;
-            k_sh[key * STRIDE + c] = inside ? source[width] : 0.f;
-            v_sh[key * HD + c] = inside ? source[2 * width] : 0.f;
+            const InT* source = base + (size_t)row * row_width + c;
+            k_sh[key * STRIDE + c] = inside ? In::load(source[width]) : 0.f;
+            v_sh[key * HD + c] = inside ? In::load(source[2 * width]) : 0.f;
         }
         __syncthreads();
 
@@ -183,24 +191,30 @@ __device__ void encoder_attention_impl(const float* qkv, const int* starts, floa
         const int row = first_query + warp * QW + w;
         if (row >= length) continue;
         const float inverse = 1.f / l[w];
-        float* o = out + (size_t)(start + row) * width + head * hd;
+        OutT* o = out + (size_t)(start + row) * width + head * hd;
 #pragma unroll
         for (int j = 0; j < PER_LANE; j++) {
             const int c = lane + 32 * j;
-            if (c < hd) o[c] = acc[w][j] * inverse;
+            if (c < hd) o[c] = Out::store(acc[w][j] * inverse);
         }
     }
 }
 
-extern "C" __global__ __launch_bounds__(128) void encoder_attention_32(const float* qkv, const int* starts, float* out, int heads, int hd, float scale) {
-    encoder_attention_impl<32, 8>(qkv, starts, out, heads, hd, scale);
-}
-extern "C" __global__ __launch_bounds__(128) void encoder_attention_64(const float* qkv, const int* starts, float* out, int heads, int hd, float scale) {
-    encoder_attention_impl<64, 8>(qkv, starts, out, heads, hd, scale);
-}
-extern "C" __global__ __launch_bounds__(128) void encoder_attention_128(const float* qkv, const int* starts, float* out, int heads, int hd, float scale) {
-    encoder_attention_impl<128, 4>(qkv, starts, out, heads, hd, scale);
-}
+// encoder_attention_{32,64,128}: f32 in and out (the encoderAttention op);
+// encoder_attention_{bf16,f16}_{32,64,128}: 16 bits in and out (the selfAttention fusion).
+#define FLOE_ENCODER_ATTENTION(NAME, IN, OUT, IN_T, OUT_T, HD, QW) \
+    extern "C" __global__ __launch_bounds__(128) void NAME(const IN_T* qkv, const int* starts, OUT_T* out, int heads, int hd, float scale) { \
+        encoder_attention_impl<IN, OUT, IN_T, OUT_T, HD, QW>(qkv, starts, out, heads, hd, scale); \
+    }
+FLOE_ENCODER_ATTENTION(encoder_attention_32, F32, F32, float, float, 32, 8)
+FLOE_ENCODER_ATTENTION(encoder_attention_64, F32, F32, float, float, 64, 8)
+FLOE_ENCODER_ATTENTION(encoder_attention_128, F32, F32, float, float, 128, 4)
+FLOE_ENCODER_ATTENTION(encoder_attention_bf16_32, BF16, BF16, u16, u16, 32, 8)
+FLOE_ENCODER_ATTENTION(encoder_attention_bf16_64, BF16, BF16, u16, u16, 64, 8)
+FLOE_ENCODER_ATTENTION(encoder_attention_bf16_128, BF16, BF16, u16, u16, 128, 4)
+FLOE_ENCODER_ATTENTION(encoder_attention_f16_32, F16, F16, u16, u16, 32, 8)
+FLOE_ENCODER_ATTENTION(encoder_attention_f16_64, F16, F16, u16, u16, 64, 8)
+FLOE_ENCODER_ATTENTION(encoder_attention_f16_128, F16, F16, u16, u16, 128, 4)
 
 // One output row per sequence; grid (sequences, column blocks), a thread per column.
 // mode: 0 cls, 1 mean, 2 max, 3 mean·√length (sum / √length), 4 last token.
