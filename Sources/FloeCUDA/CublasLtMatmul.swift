@@ -1,4 +1,5 @@
 import CFloeCUDA
+import Foundation
 import FloeTensor
 
 /// `y [n, out] (f32) = x [n, in] (16-bit) · W [out, in] (16-bit)ᵀ` through cuBLASLt, with the
@@ -87,7 +88,14 @@ final class CublasLtMatmul: @unchecked Sendable {
             UnsafeRawPointer(bitPattern: UInt(x)), plan.b, &beta, UnsafeRawPointer(bitPattern: UInt(output)), plan.d,
             UnsafeMutableRawPointer(bitPattern: UInt(output)), plan.d, &algorithm, workspace.address, Self.workspaceBytes,
             device.stream)
-        if status != 0 { fatalError("cublasLtMatmul with bias (\(rows)×\(inFeatures) · \(outFeatures)×\(inFeatures)ᵀ) failed with status \(status)") }
+        if status != 0 {
+            // cuBLASLt checks its arguments before it launches anything, so nothing was queued:
+            // the caller falls back to the plain GEMM, for this shape from now on.
+            noBiasEpilogue.insert(key)
+            FileHandle.standardError.write(Data(
+                "floe: cuBLASLt bias epilogue (\(rows)×\(inFeatures) · \(outFeatures)×\(inFeatures)ᵀ, \(outputDType) out) failed with status \(status); using the plain GEMM\n".utf8))
+            return false
+        }
         return true
     }
 
