@@ -8,7 +8,10 @@
 #      + `floe bench-embed --grpc`, tokenization and serialization included) for MiniLM (bf16 and
 #      f16) and the BERT-base shape (snowflake-arctic-embed-m: 12 layers, 768 hidden, random
 #      weights) on 50- and 512-token inputs (MiniLM: 50 and 256, its max_seq_length), each next to
-#      sentence-transformers fp16 `model.encode` on the same card, same prompts, same run.
+#      sentence-transformers fp16 `model.encode` on the same card, same prompts, same run; the
+#      BERT-base shape also in process (no server), then nsys kernel summaries if time allows.
+#      Cases that would start after EMBED_TIME_BUDGET seconds (420) are skipped, so the whole
+#      run stays inside the GPU machine's 10 minutes per command.
 # Results (few files: the GPU machine returns at most 8): $OUT/embed-log.txt (everything printed),
 # $OUT/embed-summary.json (tokens/s and ratio per case), $OUT/embed-cuda-check.{txt,json}, and
 # $OUT/embed-details.tar.gz (per-case JSON, server logs, sentence-transformers' stderr).
