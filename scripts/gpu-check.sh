@@ -7,7 +7,10 @@
 #   scripts/gpu-check.sh bench   # Llama-3.1-8B-shaped bf16 benchmarks next to transformers and
 #                                # the copy/GEMM ceilings (../shared/tools/gpu_baseline.py)
 #   scripts/gpu-check.sh profile # ncu per-kernel times of decode (batch 1 and 64) and prefill, 8B shape
-#   scripts/gpu-check.sh all
+#   scripts/gpu-check.sh extra   # GEMV comparison, host step phases, ncu summaries (after bench)
+#   scripts/gpu-check.sh embed   # embeddings: encoder ops + MiniLM / BERT-base checks, then gRPC
+#                                # tokens/s next to sentence-transformers (scripts/gpu-embed-bench.sh)
+#   scripts/gpu-check.sh all     # check + bench
 #
 # Model files that are too big for one transfer travel in pieces (.gpu/pieces/NAME.partNN) over
 # several runs on a warm machine; this script joins whatever pieces are complete.
@@ -59,6 +62,10 @@ if [[ "$mode" == bench || "$mode" == all ]]; then
     --device-bandwidth "$copy" --json "$out/floe-bench.json" 2>&1 | tee "$out/floe-bench.txt"
   "$floe" bench-offline --device cuda --model "$model" --num-prompts 64 --input-len 128 --output-len 128 \
     --sequential-prompts 1 --json "$out/floe-offline.json" 2>&1 | tee "$out/floe-offline.txt"
+fi
+
+if [[ "$mode" == embed ]]; then
+  FLOE="$floe" OUT="$out" scripts/gpu-embed-bench.sh
 fi
 
 if [[ "$mode" == profile ]]; then

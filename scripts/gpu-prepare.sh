@@ -19,6 +19,20 @@ cp "$shared"/models/SmolLM2-135M-Instruct/reference_gguf_q4_1.json .gpu/small/re
 cp "$shared"/models/Qwen2.5-Coder-0.5B-Instruct/reference_gguf.json .gpu/small/reference_qwen05b_gguf.json
 cp "$shared"/tools/gpu_baseline.py .gpu/small/
 gzip -c -9 "$shared"/models/tokenizers/llama3/tokenizer.json >.gpu/small/llama3-tokenizer.json.gz
+# Embeddings (gpu-check.sh embed): all-MiniLM-L6-v2 stored as float16 (45 MB instead of 90): its
+# small files and sentence-transformers references here, its weights as pieces below.
+minilm="$(scripts/fetch-model.sh minilm)"
+if [[ ! -f .gpu/pieces/all-MiniLM-L6-v2-f16.safetensors.sha256 ]]; then
+  rm -rf .gpu/small/all-MiniLM-L6-v2-f16
+  python3 scripts/convert_safetensors_f16.py "$minilm" .gpu/small/all-MiniLM-L6-v2-f16
+  mv .gpu/small/all-MiniLM-L6-v2-f16/model.safetensors .gpu/all-MiniLM-L6-v2-f16.safetensors
+  split -b 31M -d .gpu/all-MiniLM-L6-v2-f16.safetensors .gpu/pieces/all-MiniLM-L6-v2-f16.safetensors.part
+  sha256sum .gpu/all-MiniLM-L6-v2-f16.safetensors | cut -d' ' -f1 >.gpu/pieces/all-MiniLM-L6-v2-f16.safetensors.sha256
+  rm .gpu/all-MiniLM-L6-v2-f16.safetensors
+fi
+mkdir -p .gpu/small/embed
+cp "$minilm/reference.json" .gpu/small/embed/reference.json 2>/dev/null || cp "$shared"/models/all-MiniLM-L6-v2/reference.json .gpu/small/embed/
+cp Tests/Fixtures/all-MiniLM-L6-v2/sentence_goldens.json .gpu/small/embed/
 for model in models/SmolLM2-135M-Instruct.Q4_1.gguf ${FLOE_GPU_EXTRA_MODELS:-}; do
   name="$(basename "$model")"
   [[ -f .gpu/pieces/$name.sha256 ]] && continue

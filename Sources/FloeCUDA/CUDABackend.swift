@@ -56,6 +56,9 @@ public final class CUDABackend: Backend, @unchecked Sendable {
 
     public func allocate(_ shape: Shape, dtype: DType) -> Tensor {
         guard let bytes = dtype.byteCount(elements: shape.elementCount) else { fatalError("shape \(shape) is not whole \(dtype) blocks") }
+        // A block reused from the allocator's cache makes no driver call that would bind the
+        // context, and the memset below needs it on this thread (the embedding engine's own).
+        device.bind()
         let storage = deviceStorage(bytes: bytes)
         cudaRequire(driver.cuMemsetD8Async(storage.deviceAddress, 0, max(bytes, 1), device.stream), driver, "zero-filling \(bytes) bytes")
         return Tensor(storage: storage, shape: shape, dtype: dtype)

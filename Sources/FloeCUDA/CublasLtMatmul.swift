@@ -1,4 +1,5 @@
 import CFloeCUDA
+import Foundation
 import FloeTensor
 
 /// `y [n, out] (f32) = x [n, in] (16-bit) · W [out, in] (16-bit)ᵀ` through cuBLASLt, with the
@@ -13,13 +14,21 @@ final class CublasLtMatmul: @unchecked Sendable {
         let a: cublasLtMatrixLayout_t, b: cublasLtMatrixLayout_t, d: cublasLtMatrixLayout_t
         let algorithm: cublasLtMatmulAlgo_t
     }
-    private struct Key: Hashable { let rows: Int, inFeatures: Int, outFeatures: Int, dtype: DType }
+    private struct Key: Hashable {
+        let rows: Int, inFeatures: Int, outFeatures: Int, dtype: DType
+        /// The plan adds a bias vector in the GEMM's epilogue (`multiply(…, bias:)`).
+        var biasEpilogue = false
+        /// f32, or the inputs' 16-bit type (`multiply(…, bias:, outputDType:)`).
+        var outputDType = DType.f32
+    }
 
     private let lt: FloeCublasLt
     private let device: CUDADevice
     private let handle: cublasLtHandle_t
     private let workspace: Storage
     private var plans: [Key: Plan] = [:]
+    /// Shapes for which cuBLASLt offered no bias-epilogue algorithm (the caller adds the bias).
+    private var noBiasEpilogue: Set<Key> = []
 
     init(lt: FloeCublasLt, device: CUDADevice, allocator: CUDAAllocator) throws {
         self.lt = lt
@@ -49,7 +58,48 @@ final class CublasLtMatmul: @unchecked Sendable {
         if status != 0 { fatalError("cublasLtMatmul (\(rows)×\(inFeatures) · \(outFeatures)×\(inFeatures)ᵀ) failed with status \(status)") }
     }
 
-    private func plan(_ key: Key) throws -> Plan {
+    /// `y = x · Wᵀ + bias` with the bias (f32 `[out]`) added in the GEMM's epilogue, which saves
+    /// a pass over the output; y is f32, or with `outputDType: dtype` the inputs' 16-bit type
+    /// (rounded once, from the f32 accumulator plus bias). Returns false, having done nothing,
+    /// when cuBLASLt has no such algorithm for this shape; the caller then does it another way.
+    func multiply(
+        x: UInt64, weight: UInt64, bias: UInt64, output: UInt64, rows: Int, inFeatures: Int, outFeatures: Int, dtype: DType,
+        outputDType: DType = .f32
+    ) -> Bool {
+        precondition(outputDType == .f32 || outputDType == dtype, "cuBLASLt output must be f32 or the inputs' type")
+        let key = Key(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, dtype: dtype, biasEpilogue: true, outputDType: outputDType)
+        if noBiasEpilogue.contains(key) { return false }
+        let plan: Plan
+        do {
+            plan = try self.plan(key, bias: bias)
+        } catch {
+            noBiasEpilogue.insert(key)
+            return false
+        }
+        // Layers share a plan per shape; each brings its own bias.
+        var pointer = bias
+        guard lt.cublasLtMatmulDescSetAttribute(plan.description, Int32(FLOE_CUBLASLT_MATMUL_DESC_BIAS_POINTER), &pointer, 8) == 0 else {
+            fatalError("setting the cuBLASLt bias pointer failed")
+        }
+        var alpha: Float = 1, beta: Float = 0
+        var algorithm = plan.algorithm
+        let status = lt.cublasLtMatmul(
+            handle, plan.description, &alpha, UnsafeRawPointer(bitPattern: UInt(weight)), plan.a,
+            UnsafeRawPointer(bitPattern: UInt(x)), plan.b, &beta, UnsafeRawPointer(bitPattern: UInt(output)), plan.d,
+            UnsafeMutableRawPointer(bitPattern: UInt(output)), plan.d, &algorithm, workspace.address, Self.workspaceBytes,
+            device.stream)
+        if status != 0 {
+            // cuBLASLt checks its arguments before it launches anything, so nothing was queued:
+            // the caller falls back to the plain GEMM, for this shape from now on.
+            noBiasEpilogue.insert(key)
+            FileHandle.standardError.write(Data(
+                "floe: cuBLASLt bias epilogue (\(rows)×\(inFeatures) · \(outFeatures)×\(inFeatures)ᵀ, \(outputDType) out) failed with status \(status); using the plain GEMM\n".utf8))
+            return false
+        }
+        return true
+    }
+
+    private func plan(_ key: Key, bias: UInt64 = 0) throws -> Plan {
         if let plan = plans[key] { return plan }
         let inputType: Int32 = key.dtype == .f16 ? Int32(FLOE_CUDA_R_16F) : key.dtype == .f32 ? Int32(FLOE_CUDA_R_32F) : Int32(FLOE_CUDA_R_16BF)
         var description: cublasLtMatmulDesc_t?
@@ -57,10 +107,23 @@ final class CublasLtMatmul: @unchecked Sendable {
         var transposed = Int32(FLOE_CUBLAS_OP_T), plain = Int32(FLOE_CUBLAS_OP_N)
         try Self.check(lt.cublasLtMatmulDescSetAttribute(description, Int32(FLOE_CUBLASLT_MATMUL_DESC_TRANSA), &transposed, 4), "TRANSA")
         try Self.check(lt.cublasLtMatmulDescSetAttribute(description, Int32(FLOE_CUBLASLT_MATMUL_DESC_TRANSB), &plain, 4), "TRANSB")
+        if key.biasEpilogue {
+            // The bias has D's type (f32), one value per row of column-major D = per output
+            // feature. The heuristic reads the pointer's alignment, so it is set before.
+            var epilogue = UInt32(FLOE_CUBLASLT_EPILOGUE_BIAS), pointer = bias
+            try Self.check(lt.cublasLtMatmulDescSetAttribute(description, Int32(FLOE_CUBLASLT_MATMUL_DESC_EPILOGUE), &epilogue, 4), "EPILOGUE")
+            try Self.check(lt.cublasLtMatmulDescSetAttribute(description, Int32(FLOE_CUBLASLT_MATMUL_DESC_BIAS_POINTER), &pointer, 8), "BIAS_POINTER")
+            if key.outputDType != .f32 {
+                // A 16-bit D would otherwise expect a 16-bit bias.
+                var biasType = Int32(FLOE_CUDA_R_32F)
+                try Self.check(lt.cublasLtMatmulDescSetAttribute(description, Int32(FLOE_CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE), &biasType, 4), "BIAS_DATA_TYPE")
+            }
+        }
         var a: cublasLtMatrixLayout_t?, b: cublasLtMatrixLayout_t?, d: cublasLtMatrixLayout_t?
         try Self.check(lt.cublasLtMatrixLayoutCreate(&a, inputType, UInt64(key.inFeatures), UInt64(key.outFeatures), Int64(key.inFeatures)), "layout A")
         try Self.check(lt.cublasLtMatrixLayoutCreate(&b, inputType, UInt64(key.inFeatures), UInt64(key.rows), Int64(key.inFeatures)), "layout B")
-        try Self.check(lt.cublasLtMatrixLayoutCreate(&d, Int32(FLOE_CUDA_R_32F), UInt64(key.outFeatures), UInt64(key.rows), Int64(key.outFeatures)), "layout D")
+        let outputType = key.outputDType == .f32 ? Int32(FLOE_CUDA_R_32F) : inputType
+        try Self.check(lt.cublasLtMatrixLayoutCreate(&d, outputType, UInt64(key.outFeatures), UInt64(key.rows), Int64(key.outFeatures)), "layout D")
         var preference: cublasLtMatmulPreference_t?
         try Self.check(lt.cublasLtMatmulPreferenceCreate(&preference), "cublasLtMatmulPreferenceCreate")
         defer { _ = lt.cublasLtMatmulPreferenceDestroy(preference) }

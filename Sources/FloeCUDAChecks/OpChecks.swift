@@ -53,6 +53,7 @@ public struct OpChecks {
         ropeAndStoreKV(heads: 9, kvHeads: 3, hd: 64, n: 5, style: .interleaved)
         ropeAndStoreKV(heads: 14, kvHeads: 2, hd: 64, n: 33, style: .halves)
         ropeAndStoreKV(heads: 8, kvHeads: 4, hd: 8, n: 3, style: .halves)
+        encoderOps()
         return report
     }
 
@@ -257,7 +258,7 @@ public struct OpChecks {
         gpu.attention(query: device(q, [n, heads, hd]), keyCache: deviceK, valueCache: deviceV, metadata: metadata, scale: scale, into: out)
         let label = "heads \(heads)/\(kvHeads) hd \(hd) contexts \(contexts) queries \(queries)"
         compare("ops", "storeKV \(label)", bf16Floats(gpu.readBytes(deviceK)), hostK.floats, relative: 0)
-        // Long chunks (`prefillGEMMMinimumQueryTokens`) go through tensor-core GEMMs with bf16 queries and
+        // Long chunks (`prefillUsesGEMMAttention`) go through tensor-core GEMMs with bf16 queries and
         // probabilities (as flash attention does): bf16 tolerance there, f32 elsewhere.
         let gemmPath = zip(queries, contexts).contains { CUDABackend.prefillUsesGEMMAttention(queries: $0, context: $1) }
         compare("ops", "attention \(label)\(gemmPath ? " (GEMM prefill)" : "")", gpu.readFloats(out), expected.floats,

@@ -84,16 +84,15 @@ public final class BertModel: @unchecked Sendable {
         let scale = 1 / Float(config.headDim).squareRoot()
         let qkv = s.qkv.slice(0..<n), context = s.context.slice(0..<n), inner = s.inner.slice(0..<n)
         for layer in layers {
-            backend.linear(hidden, weight: layer.qkv.weight, bias: layer.qkv.bias, into: qkv)
-            backend.encoderAttention(qkv: qkv, sequenceLengths: lengths, heads: config.headCount, scale: scale, into: context)
-            backend.linear(context, weight: layer.attentionOutput.weight, bias: layer.attentionOutput.bias, into: other)
-            backend.add(other, hidden, into: other)
-            backend.layerNorm(other, weight: layer.attentionNorm.weight, bias: layer.attentionNorm.bias, epsilon: config.layerNormEpsilon, into: hidden)
-            backend.linear(hidden, weight: layer.intermediate.weight, bias: layer.intermediate.bias, into: inner)
-            backend.gelu(inner, into: inner)
-            backend.linear(inner, weight: layer.output.weight, bias: layer.output.bias, into: other)
-            backend.add(other, hidden, into: other)
-            backend.layerNorm(other, weight: layer.outputNorm.weight, bias: layer.outputNorm.bias, epsilon: config.layerNormEpsilon, into: hidden)
+            backend.selfAttention(
+                hidden, qkv: layer.qkv.weight, qkvBias: layer.qkv.bias!, output: layer.attentionOutput.weight,
+                outputBias: layer.attentionOutput.bias!, sequenceLengths: lengths, heads: config.headCount, scale: scale,
+                qkvScratch: qkv, contextScratch: context, into: other)
+            backend.addLayerNorm(other, residual: hidden, weight: layer.attentionNorm.weight, bias: layer.attentionNorm.bias, epsilon: config.layerNormEpsilon, into: hidden)
+            backend.feedForward(
+                hidden, up: layer.intermediate.weight, upBias: layer.intermediate.bias!, down: layer.output.weight,
+                downBias: layer.output.bias!, inner: inner, into: other)
+            backend.addLayerNorm(other, residual: hidden, weight: layer.outputNorm.weight, bias: layer.outputNorm.bias, epsilon: config.layerNormEpsilon, into: hidden)
         }
         return hidden
     }

@@ -20,6 +20,52 @@ public protocol EncoderBackend: Backend {
     /// Scales each row of `[rows, d]` to unit Euclidean length (a zero row stays zero); out may
     /// alias x.
     func l2Normalize(_ x: Tensor, into out: Tensor)
+
+    // Fusions: one requirement each so a backend can do them in one pass; the defaults below
+    // compose the plain ops, so a backend that does not fuse them needs nothing.
+
+    /// `out = layerNorm(x + residual)` — BERT's post-LN residual step; out may alias x or residual.
+    func addLayerNorm(_ x: Tensor, residual: Tensor, weight: Tensor, bias: Tensor, epsilon: Float, into out: Tensor)
+    /// `out = x · weightᵀ + bias` for the encoder's projections (Q/K/V, attention output), which
+    /// always have a bias: a backend may add it inside the GEMM (cuBLASLt's epilogue) instead of
+    /// in a pass of its own. Same result as `linear`, which it defaults to.
+    func biasedLinear(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor)
+    /// BERT's attention sublayer before the residual: `out = attention(x · qkvᵀ + qkvBias) ·
+    /// outputᵀ + outputBias`, attention as `encoderAttention`. `qkvScratch` `[n, 3d]` and
+    /// `contextScratch` `[n, d]` f32 are scratch (contents afterwards unspecified); a backend may
+    /// keep the intermediate activations in another format instead.
+    func selfAttention(
+        _ x: Tensor, qkv: Tensor, qkvBias: Tensor, output: Tensor, outputBias: Tensor, sequenceLengths: [Int], heads: Int,
+        scale: Float, qkvScratch: Tensor, contextScratch: Tensor, into out: Tensor)
+    /// BERT's MLP: `out = gelu(x · upᵀ + upBias) · downᵀ + downBias`; `inner` `[n, ffn]` f32 is
+    /// scratch for the activation (its contents afterwards are unspecified).
+    func feedForward(_ x: Tensor, up: Tensor, upBias: Tensor, down: Tensor, downBias: Tensor, inner: Tensor, into out: Tensor)
+}
+
+extension EncoderBackend {
+    public func addLayerNorm(_ x: Tensor, residual: Tensor, weight: Tensor, bias: Tensor, epsilon: Float, into out: Tensor) {
+        add(x, residual, into: out)
+        layerNorm(out, weight: weight, bias: bias, epsilon: epsilon, into: out)
+    }
+
+    public func biasedLinear(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor) {
+        linear(x, weight: weight, bias: bias, into: out)
+    }
+
+    public func selfAttention(
+        _ x: Tensor, qkv: Tensor, qkvBias: Tensor, output: Tensor, outputBias: Tensor, sequenceLengths: [Int], heads: Int,
+        scale: Float, qkvScratch: Tensor, contextScratch: Tensor, into out: Tensor
+    ) {
+        biasedLinear(x, weight: qkv, bias: qkvBias, into: qkvScratch)
+        encoderAttention(qkv: qkvScratch, sequenceLengths: sequenceLengths, heads: heads, scale: scale, into: contextScratch)
+        biasedLinear(contextScratch, weight: output, bias: outputBias, into: out)
+    }
+
+    public func feedForward(_ x: Tensor, up: Tensor, upBias: Tensor, down: Tensor, downBias: Tensor, inner: Tensor, into out: Tensor) {
+        linear(x, weight: up, bias: upBias, into: inner)
+        gelu(inner, into: inner)
+        linear(inner, weight: down, bias: downBias, into: out)
+    }
 }
 
 /// How a sentence embedding is made from the token states of one sequence

@@ -17,6 +17,9 @@ struct CUDACheckCommand: AsyncParsableCommand {
     @Option(name: .customLong("f32-golden"), parsing: .upToNextOption,
         help: "MODEL=REFERENCE.json pairs checked with f32 weights (`--dtype float32`), for f32 references of small models.")
     var f32Goldens: [String] = []
+    @Option(name: .customLong("embedding-model"), parsing: .upToNextOption,
+        help: "DIR=REFERENCE.json pairs: an embedding model folder and sentence-transformers embeddings, checked with bf16 and f16 weights.")
+    var embeddingModels: [String] = []
     @Option(name: .customLong("engine-model"), help: "Model for the engine behaviour checks (SmolLM2 GGUF).")
     var engineModel: String?
     @Option(help: "Write the report as JSON here.") var json: String?
@@ -30,6 +33,14 @@ struct CUDACheckCommand: AsyncParsableCommand {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw ValidationError("--golden expects MODEL=REFERENCE.json, got '\(pair)'") }
             ModelChecks.run(modelPath: parts[0], referencePath: parts[1], backend: modelBackend, report: &report)
+        }
+        let f16Backend = embeddingModels.isEmpty ? nil : try CUDABackend(ordinal: ordinal, weightDType: .f16)
+        for pair in embeddingModels {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--embedding-model expects DIR=REFERENCE.json, got '\(pair)'") }
+            for modelBackend in [backend, f16Backend!] {
+                EmbeddingModelChecks.run(modelPath: parts[0], referencePath: parts[1], backend: modelBackend, report: &report)
+            }
         }
         if let engineModel { await EngineChecks.run(modelPath: engineModel, backend: backend, report: &report) }
         if let json {

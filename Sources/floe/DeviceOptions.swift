@@ -70,6 +70,25 @@ struct DeviceOptions: ParsableArguments {
         }
     }
 
+    /// The backend for an embedding model (BERT-family encoder) on these options' device.
+    func makeEncoderBackend(threads: Int) throws -> any EncoderBackend {
+        let backend = try makeBackend(threads: threads)
+        guard let encoder = backend as? any EncoderBackend else {
+            throw ValidationError("\(backend.name) cannot run embedding models")
+        }
+        return encoder
+    }
+
+    /// Tokens in one embedding forward pass unless `--max-num-batched-tokens` says otherwise: a
+    /// GPU needs large batches to keep its tensor cores busy (BERT-base at 32k tokens is about
+    /// 1 GB of activations); the CPU gains nothing past a few thousand.
+    var defaultEmbeddingBatchTokens: Int {
+        get throws {
+            if case .cuda = try resolvedDevice { return 32768 }
+            return 8192
+        }
+    }
+
     /// The KV-cache sizing these options imply on a GPU (vLLM's default 0.9).
     func gpuMemoryUtilizationForEngine() throws -> Double? {
         if case .cuda = try resolvedDevice { return try resolvedUtilization ?? 0.9 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import FloeCPU
 import FloeRunner
 import Foundation
 
@@ -15,15 +14,18 @@ struct EmbedCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Input JSONL: a JSON string or {\"text\": ...} per line.") var input: String
     @Option(name: .shortAndLong, help: "Output file: .npy for a float32 [lines, dim] matrix, anything else for JSONL.") var output: String
     @Option(help: "CPU threads (default: all cores). [env: FLOE_THREADS]") var threads: Int?
-    @Option(name: .customLong("max-num-batched-tokens"), help: "Tokens in one forward pass (8192).") var maxBatchTokens = 8192
+    @OptionGroup var deviceOptions: DeviceOptions
+    @Option(name: .customLong("max-num-batched-tokens"), help: "Tokens in one forward pass (8192 on the CPU, 32768 on CUDA).")
+    var maxBatchTokens: Int?
     @Flag(help: "Cut texts longer than the model's max_seq_length instead of failing.") var truncate = false
 
     func run() async throws {
         let threadCount = threads ?? ProcessInfo.processInfo.environment["FLOE_THREADS"].flatMap(Int.init)
             ?? ProcessInfo.processInfo.activeProcessorCount
         let texts = try Self.readTexts(input)
-        let embeddingModel = try EmbeddingModel.load(directory: model, backend: CPUBackend(threads: threadCount))
-        let engine = EmbeddingEngine(model: embeddingModel, options: .init(maxBatchTokens: maxBatchTokens))
+        let embeddingModel = try EmbeddingModel.load(directory: model, backend: try deviceOptions.makeEncoderBackend(threads: threadCount))
+        let engine = EmbeddingEngine(
+            model: embeddingModel, options: .init(maxBatchTokens: try maxBatchTokens ?? deviceOptions.defaultEmbeddingBatchTokens))
         defer { engine.shutdown() }
         let writer = try EmbeddingWriter(path: output, rows: texts.count, dimension: embeddingModel.dimension)
         var progress = ProgressBar(total: texts.count)

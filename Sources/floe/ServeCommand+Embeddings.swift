@@ -1,4 +1,3 @@
-import FloeCPU
 import FloeRunner
 import FloeServer
 import Foundation
@@ -7,10 +6,12 @@ extension ServeCommand {
     /// `floe serve` with an embedding model folder: `/v1/embeddings` on the HTTP port and, with
     /// `--grpc-port`, Arctic's gRPC `InferenceService` beside it, both over one engine.
     func serveEmbeddings(modelPath: String, config: ServerConfig, threads: Int, maxBatchTokens: Int?, grpcPort: Int?) async throws {
-        let model = try EmbeddingModel.load(directory: modelPath, backend: CPUBackend(threads: threads))
+        let backend = try deviceOptions.makeEncoderBackend(threads: threads)
+        let model = try EmbeddingModel.load(directory: modelPath, backend: backend)
         var options = EmbeddingEngine.Options()
-        if let maxBatchTokens { options.maxBatchTokens = maxBatchTokens }
+        options.maxBatchTokens = try maxBatchTokens ?? deviceOptions.defaultEmbeddingBatchTokens
         let engine = EmbeddingEngine(model: model, options: options)
+        let setup = "\(backend.name == "cpu" ? "cpu, \(threads) threads" : backend.name), \(options.maxBatchTokens)-token batches"
         defer { engine.shutdown() }
         let name = config.servedModelNames[0]
         let grpc = grpcPort.map { ArcticGRPCServer(engine: engine, modelName: name, host: config.host, port: $0) }
@@ -24,7 +25,7 @@ extension ServeCommand {
         try await http.run(alongside: grpc) { port in
             // stderr is unbuffered, so scripts waiting for this line see it at once.
             FileHandle.standardError.write(Data(
-                "floe serve: embedding model \(name) on http://\(config.host):\(port) (dim \(model.dimension), max_seq_length \(model.maxInputTokens), \(threads) threads)\n".utf8))
+                "floe serve: embedding model \(name) on http://\(config.host):\(port) (dim \(model.dimension), max_seq_length \(model.maxInputTokens), \(setup))\n".utf8))
         }
     }
 }

@@ -48,6 +48,20 @@ import Testing
         #expect(AttentionKernels.sharedBytes(group: AttentionKernels.maxGroup, headDim: AttentionKernels.maxHeadDim) <= 48 * 1024)
     }
 
+    @Test func encoderAttentionTilesCoverEveryHeadSizeUpToTheLimit() {
+        // Every head size maps to the smallest bucket that holds it, and the largest is supported.
+        for hd in 1...EncoderKernels.maxHeadDim {
+            let bucket = EncoderKernels.headDimBucket(hd)
+            #expect(bucket >= hd && [32, 64, 128].contains(bucket) && (bucket == 32 || bucket / 2 < hd))
+        }
+        #expect(EncoderKernels.queriesPerWarp(headDimBucket: 128) == 4 && EncoderKernels.queriesPerWarp(headDimBucket: 64) == 8)
+    }
+
+    @Test func encoderSequenceStartsAreRunningSums() {
+        #expect(CUDABackend.sequenceStarts([3, 1, 512, 2]) == [0, 3, 4, 516, 518])
+        #expect(CUDABackend.sequenceStarts([]) == [0])
+    }
+
     @Test func missingDriverIsAClearError() throws {
         guard !FileManager.default.fileExists(atPath: "/dev/nvidiactl") else { return }  // a GPU machine
         #expect {
