@@ -161,12 +161,13 @@ if only == "all" || only == "ops" {
     let heads = 9, kvHeads = 3, hd = 64, blockSize = 16, context = 512
     let keyCache = Tensor(zeros: [context, kvHeads, hd]), valueCache = Tensor(zeros: [context, kvHeads, hd])
     let table = (0..<Int32(context / blockSize)).map { $0 }
-    for n in [512, 1] {
+    for n in [512, 17, 1] {  // 17: a verification step of 16 drafts at the end of a 512 context
         let metadata = AttentionMetadata(
             sequences: [.init(queryTokens: 0..<n, contextLength: context, blockTable: table)], blockSize: blockSize)
         let q = Tensor(zeros: [n, heads, hd]), out = Tensor(zeros: [n, heads, hd])
         let s = time { backend.attention(query: q, keyCache: keyCache, valueCache: valueCache, metadata: metadata, scale: 0.125, into: out) }
-        let visible = n == 1 ? Double(context) : Double(context) * Double(context + 1) / 2
+        // Query i of n (the last n positions) sees context − n + 1 + i keys.
+        let visible = Double(n) * Double(context - n + 1) + Double(n) * Double(n - 1) / 2
         print("attention n=\(n) ctx=\(context) 9/3 heads hd 64: \(fmt(s * 1e6, 1)) µs, \(fmt(4 * visible * Double(heads * hd) / s / 1e9, 1)) GFLOP/s")
         let a = Tensor(zeros: [n, 1536]), b = Tensor(zeros: [n, 1536]), c = Tensor(zeros: [n, 1536])
         let silu = time { backend.siluMul(gate: a, up: b, into: c) }
