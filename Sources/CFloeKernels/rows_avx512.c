@@ -6,10 +6,10 @@
 // store/reload pass costs ~2× the memory-bound one-token kernel. Here a block's integers are
 // widened straight into zmm registers (blocks_avx512.h, as the one-token kernel does), turned
 // into f32 weights with one FMA (d·q + m, or d·sc·q − dmin·m for q4_K), and each weight vector
-// then feeds the FMAs of up to TOKENS token rows while it sits in a register. Two weight rows
+// then feeds the FMAs of up to 12 token rows while it sits in a register. Two weight rows
 // share each activation load. Activations stay f32: the only difference to the reference is
 // the rounding of d·q + m as one FMA (well inside the linear tests' 2e-5 relative tolerance).
-// More than TOKENS rows run in passes that decode again (the weights are then L1/L2-hot).
+// More than 12 (K formats: 8) rows run in passes that decode again (the weights are then L1/L2-hot).
 #include "kernels_internal.h"
 #include <immintrin.h>
 #include <string.h>
@@ -18,9 +18,10 @@
 
 #include "blocks_avx512.h"
 
-/// Weight rows per pass and token rows per pass: 2 × 8 accumulators + 2 × (2 or 4) weight
-/// vectors + 1 activation ≤ 32 zmm registers.
-enum { WROWS = 2, TOKENS = 8 };
+/// Weight rows per pass, and token rows per pass: 2 × 12 accumulators + 2 × 2 weight vectors +
+/// 1 activation ≤ 32 zmm registers for the 32-element formats; the K formats hold 2 × 4 weight
+/// vectors, so they take 8 tokens.
+enum { WROWS = 2, TOKENS = 12, TOKENS_K = 8 };
 
 /// Accumulators: with few of them (R·T ≤ 8) every block's FMAs would form one chain per
 /// accumulator, latency-bound (4 cycles each); a second set, fed alternately, halves the chains.
@@ -213,10 +214,16 @@ INLINE void pass(const int R, const int T, floe_format format, const uint8_t *ro
 INLINE void pass_any(floe_format format, int rn, int tn, const uint8_t *row, long row_bytes, long k, const float *x,
                      long ldx, float *y, long ldy) {
 #define CASE(r, t) case t: pass(r, t, format, row, row_bytes, k, x, ldx, y, ldy); return;
-#define TOKEN_CASES(r) switch (tn) { CASE(r, 1) CASE(r, 2) CASE(r, 3) CASE(r, 4) CASE(r, 5) CASE(r, 6) CASE(r, 7) default: pass(r, TOKENS, format, row, row_bytes, k, x, ldx, y, ldy); return; }
+#define K_CASES(r) switch (tn) { CASE(r, 1) CASE(r, 2) CASE(r, 3) CASE(r, 4) CASE(r, 5) CASE(r, 6) CASE(r, 7) default: pass(r, TOKENS_K, format, row, row_bytes, k, x, ldx, y, ldy); return; }
+#define TOKEN_CASES(r) switch (tn) { CASE(r, 1) CASE(r, 2) CASE(r, 3) CASE(r, 4) CASE(r, 5) CASE(r, 6) CASE(r, 7) CASE(r, 8) CASE(r, 9) CASE(r, 10) CASE(r, 11) default: pass(r, TOKENS, format, row, row_bytes, k, x, ldx, y, ldy); return; }
+    if (format == FLOE_Q4_K || format == FLOE_Q6_K) {
+        if (rn == WROWS) K_CASES(WROWS)
+        else K_CASES(1)
+    }
     if (rn == WROWS) TOKEN_CASES(WROWS)
     else TOKEN_CASES(1)
 #undef TOKEN_CASES
+#undef K_CASES
 #undef CASE
 }
 
@@ -225,8 +232,9 @@ INLINE void rows_format(floe_format format, const uint8_t *weight, long row_byte
                         long n, float *y, long ldy, long o0, long o1) {
     for (long o = o0; o < o1; o += WROWS) {
         const int rn = o1 - o < WROWS ? (int)(o1 - o) : WROWS;
-        // Passes of balanced size (17 rows: 6 + 6 + 5, not 8 + 8 + 1): each costs a decode.
-        const long passes = (n + TOKENS - 1) / TOKENS, size = (n + passes - 1) / passes;
+        // Passes of balanced size (17 rows: 9 + 8, not 12 + 5): each costs a decode.
+        const long most = format == FLOE_Q4_K || format == FLOE_Q6_K ? TOKENS_K : TOKENS;
+        const long passes = (n + most - 1) / most, size = (n + passes - 1) / passes;
         for (long t = 0; t < n; t += size) {
             const int tn = n - t < size ? (int)(n - t) : (int)size;
             pass_any(format, rn, tn, weight + o * row_bytes, row_bytes, k, x + t * ldx, ldx, y + t * ldy + o, ldy);
