@@ -1,6 +1,8 @@
 // The few-row linear path (2 ≤ n ≤ ROWS_MAX_N tokens, block formats), included by each variant
 // file after dequant_impl.h. Speculative verification runs the model over k+1 rows per
-// sequence, so this is the path that decides whether drafts are cheap to check.
+// sequence, so this is the path that decides whether drafts are cheap to check. On AVX-512 the
+// formats the test models use go to rows_avx512.c first (decoding fused into registers, ~2×
+// cheaper again); this buffered form serves AVX2, scalar and the remaining formats.
 //
 // Why a third path: at n = 1 the fused gemv1 kernels run at memory speed; the old few-token gemv
 // decoded every weight chunk once per group of 4 tokens and then streamed the activations with

@@ -80,11 +80,12 @@ void floe_dequantize(floe_format format, const void *source, float *destination,
 /// plus ~3.9 µs/token; the gemv takes ~64 µs per group of 4 tokens (16 µs/token). So n ≤ 4
 /// stays on the gemv (64 vs ~120 µs at n = 4) and n ≥ 5 goes to the GEMM (~125 vs 128 µs).
 #define GEMV_MAX_N 4
-/// Block-format layers take the few-row kernel (linear_rows_impl.h, rows_avx512.c) for
-/// 2 ≤ n ≤ ROWS_MAX_N: one decode pass per 8 tokens plus register-blocked FMAs, so a
+/// Block-format layers take the few-row kernel (rows_avx512.c; linear_rows_impl.h elsewhere) for
+/// 2 ≤ n ≤ ROWS_MAX_N: one decode pass per up to 12 tokens plus register-blocked FMAs, so a
 /// speculative verification step of k+1 rows costs far less than k+1 decode steps. 20 covers
-/// the 17 rows of a full 16-token draft; FloeKernelBench ("rows wide", q4_1 [1536x576],
-/// 2 threads) puts the crossover with the GEMM near n = 24 (170 vs 179 µs; n = 32: 241 vs 207).
+/// the 17 rows of a full 16-token draft; FloeKernelBench ("rows wide", 2 threads, AVX-512) has
+/// it ahead of the GEMM at n = 24 (q4_1 [1536x576] 147 vs 181 µs) and level at n = 32 (211 vs
+/// 206); the K formats' crossover is not measured yet, hence the margin.
 #define ROWS_MAX_N 20
 
 typedef struct {
