@@ -36,6 +36,10 @@ typedef struct {
     /// [o0, o1), with `sums` = Σx per 32 activations (see gemv_avx512.c).
     void (*gemv1)(floe_format format, const uint8_t *weight, long row_bytes, long k, const float *x,
                   const float *sums, const float *bias, float *y, long o0, long o1);
+    /// Rows [o0, o1) of a block-format layer for 2..ROWS_MAX_N tokens (linear_rows_impl.h): each
+    /// group of weight rows is decoded once and register-blocked against all token rows.
+    void (*rows)(floe_format format, const uint8_t *weight, long row_bytes, long k, const float *x, long ldx,
+                 long n, const float *bias, float *y, long ldy, long o0, long o1);
     /// Output panel width of `gemm`, so ops.c splits rows on panel boundaries.
     int gemm_panel;
 } floe_kernels;
@@ -50,6 +54,11 @@ const floe_kernels *floe_selected_kernels(void);
 /// The AVX-512 fused one-token kernel (gemv_avx512.c).
 void floe_gemv1_avx512(floe_format format, const uint8_t *weight, long row_bytes, long k, const float *x,
                        const float *sums, const float *bias, float *y, long o0, long o1);
+
+/// The AVX-512 few-row kernel fused with decoding (rows_avx512.c): returns 0, doing nothing,
+/// for a format it does not cover (the caller then takes the buffered path).
+int floe_rows_avx512(floe_format format, const uint8_t *weight, long row_bytes, long k, const float *x, long ldx,
+                     long n, const float *bias, float *y, long ldy, long o0, long o1);
 
 /// A per-thread scratch buffer of at least `count` floats, 64-byte aligned, kept for the
 /// thread's lifetime and grown on demand. Kernels must not hold two at once.

@@ -80,6 +80,13 @@ void floe_dequantize(floe_format format, const void *source, float *destination,
 /// plus ~3.9 µs/token; the gemv takes ~64 µs per group of 4 tokens (16 µs/token). So n ≤ 4
 /// stays on the gemv (64 vs ~120 µs at n = 4) and n ≥ 5 goes to the GEMM (~125 vs 128 µs).
 #define GEMV_MAX_N 4
+/// Block-format layers take the few-row kernel (rows_avx512.c; linear_rows_impl.h elsewhere) for
+/// 2 ≤ n ≤ ROWS_MAX_N: one decode pass per up to 12 tokens plus register-blocked FMAs, so a
+/// speculative verification step of k+1 rows costs far less than k+1 decode steps. 20 covers
+/// the 17 rows of a full 16-token draft; FloeKernelBench ("rows wide", 2 threads, AVX-512) has
+/// it ahead of the GEMM at n = 24 (q4_1 [1536x576] 147 vs 181 µs) and level at n = 32 (211 vs
+/// 206); the K formats' crossover is not measured yet, hence the margin.
+#define ROWS_MAX_N 20
 
 typedef struct {
     const floe_kernels *kernels;
@@ -91,13 +98,18 @@ typedef struct {
     const float *sums;  // Σx per 32 activations, for the fused one-token kernels
 } linear_job;
 
+static int block_format(floe_format format) { return format != FLOE_F32 && format != FLOE_F16 && format != FLOE_BF16; }
+
 static void linear_task(void *context, int index, int count) {
     const linear_job *job = context;
-    const int gemm = job->n > GEMV_MAX_N;
+    const int few_rows = job->n >= 2 && job->n <= ROWS_MAX_N && block_format(job->format);
+    const int gemm = !few_rows && job->n > GEMV_MAX_N;
     long begin, end;
     share(job->rows, gemm ? job->kernels->gemm_panel : 16, index, count, &begin, &end);
     if (begin >= end) return;
-    if (job->sums)
+    if (few_rows)
+        job->kernels->rows(job->format, job->weight, job->row_bytes, job->k, job->x, job->ldx, job->n, job->bias, job->y, job->ldy, begin, end);
+    else if (job->sums)
         job->kernels->gemv1(job->format, job->weight, job->row_bytes, job->k, job->x, job->sums, job->bias, job->y, begin, end);
     else if (gemm)
         job->kernels->gemm(job->format, job->weight, job->row_bytes, job->k, job->x, job->ldx, job->n, job->bias, job->y, job->ldy, begin, end);
@@ -109,8 +121,7 @@ void floe_linear(floe_pool *pool, floe_format format, const void *weight, long r
                  const float *x, long ldx, long n, const float *bias, float *y, long ldy) {
     linear_job job = {floe_selected_kernels(), format, weight, row_bytes, rows, k, ldx, n, ldy, x, bias, y, NULL};
     float sums_on_stack[1024], *sums = NULL;
-    const int block_format = format != FLOE_F32 && format != FLOE_F16 && format != FLOE_BF16;
-    if (n == 1 && job.kernels->gemv1 && block_format) {
+    if (n == 1 && job.kernels->gemv1 && block_format(format)) {
         sums = k / 32 <= 1024 ? sums_on_stack : malloc(sizeof(float) * (size_t)(k / 32 + 1));
         for (long b = 0; b < k / 32; b++) {  // 8 independent partial sums vectorize
             float part[8] = {0};

@@ -252,6 +252,7 @@ const floe_kernels FLOE_KERNELS_NAME = {
     .dequantize = dequantize_blocks,
     .gemv = linear_gemv,
     .gemm = linear_gemm,
+    .rows = linear_rows,
     .rms_norm = rms_norm_rows,
     .silu_mul = silu_mul_range,
     .add = add_range,

@@ -11,6 +11,7 @@
 #include "simd.h"
 #include "dequant_impl.h"
 #include "linear_impl.h"
+#include "linear_rows_impl.h"
 #include "gemv_avx2_impl.h"
 #include "ops_impl.h"
 #pragma clang attribute pop

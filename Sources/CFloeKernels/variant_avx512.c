@@ -2,6 +2,7 @@
 #include "kernels_internal.h"
 #define FLOE_VARIANT 2
 #define FLOE_GEMV1 floe_gemv1_avx512
+#define FLOE_ROWS_FUSED floe_rows_avx512
 #define FLOE_KERNELS_NAME floe_kernels_avx512
 #include <immintrin.h>
 #include <math.h>
@@ -11,5 +12,6 @@
 #include "simd.h"
 #include "dequant_impl.h"
 #include "linear_impl.h"
+#include "linear_rows_impl.h"
 #include "ops_impl.h"
 #pragma clang attribute pop

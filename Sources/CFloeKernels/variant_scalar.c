@@ -5,4 +5,5 @@
 #include "simd.h"
 #include "dequant_impl.h"
 #include "linear_impl.h"
+#include "linear_rows_impl.h"
 #include "ops_impl.h"

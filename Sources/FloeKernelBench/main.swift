@@ -161,12 +161,13 @@ if only == "all" || only == "ops" {
     let heads = 9, kvHeads = 3, hd = 64, blockSize = 16, context = 512
     let keyCache = Tensor(zeros: [context, kvHeads, hd]), valueCache = Tensor(zeros: [context, kvHeads, hd])
     let table = (0..<Int32(context / blockSize)).map { $0 }
-    for n in [512, 1] {
+    for n in [512, 17, 1] {  // 17: a verification step of 16 drafts at the end of a 512 context
         let metadata = AttentionMetadata(
             sequences: [.init(queryTokens: 0..<n, contextLength: context, blockTable: table)], blockSize: blockSize)
         let q = Tensor(zeros: [n, heads, hd]), out = Tensor(zeros: [n, heads, hd])
         let s = time { backend.attention(query: q, keyCache: keyCache, valueCache: valueCache, metadata: metadata, scale: 0.125, into: out) }
-        let visible = n == 1 ? Double(context) : Double(context) * Double(context + 1) / 2
+        // Query i of n (the last n positions) sees context − n + 1 + i keys.
+        let visible = Double(n) * Double(context - n + 1) + Double(n) * Double(n - 1) / 2
         print("attention n=\(n) ctx=\(context) 9/3 heads hd 64: \(fmt(s * 1e6, 1)) µs, \(fmt(4 * visible * Double(heads * hd) / s / 1e9, 1)) GFLOP/s")
         let a = Tensor(zeros: [n, 1536]), b = Tensor(zeros: [n, 1536]), c = Tensor(zeros: [n, 1536])
         let silu = time { backend.siluMul(gate: a, up: b, into: c) }
@@ -186,4 +187,42 @@ if only == "all" || only == "crossover" {
             print("crossover \(dtype) [1536x576] n=\(n): \(fmt(s * 1e6, 1)) µs (\(fmt(s * 1e6 / Double(n), 1)) µs/token)")
         }
     }
+}
+
+/// Speculative verification runs a forward over k+1 rows: the cost of an n-row linear against
+/// the one-row one, per block format (one layer, cache-hot), then through all of SmolLM2's
+/// linears (distinct weight copies, streamed from memory as in a forward pass).
+if only == "all" || only == "rows" {
+    let counts = CommandLine.arguments.contains("wide") ? [1, 16, 17, 24, 32, 48, 64] : [1, 2, 3, 4, 5, 8, 12, 16, 17]
+    for (dtype, rows, cols) in [(DType.q4_1, 1536, 576), (.q8_0, 1536, 576), (.q8_0, 49152, 576), (.q8_0, 256, 576), (.q4_1, 256, 576), (.q5_0, 1536, 576), (.q4_K, 896, 4864), (.q6_K, 896, 4864)] {
+        let w = randomWeight(dtype, rows: rows, cols: cols)
+        var one = 0.0
+        var line = "rows \(dtype) [\(rows)x\(cols)]:"
+        for n in counts {
+            let x = Tensor(zeros: [n, cols]), y = Tensor(zeros: [n, rows])
+            let s = time(repeats: 20) { backend.linear(x, weight: w, bias: nil, into: y) }
+            if n == 1 { one = s }
+            line += " n=\(n) \(fmt(s * 1e6, 1)) µs (\(fmt(s / one, 2))×)"
+        }
+        print(line)
+    }
+    let smol = [
+        Layer(name: "q/o", rows: 576, cols: 576, dtype: .q4_1, count: 60),
+        Layer(name: "k/v", rows: 192, cols: 576, dtype: .q4_1, count: 60),
+        Layer(name: "gate/up", rows: 1536, cols: 576, dtype: .q4_1, count: 60),
+        Layer(name: "down", rows: 576, cols: 1536, dtype: .q4_1, count: 30),
+        Layer(name: "lm_head", rows: 49152, cols: 576, dtype: .q8_0, count: 1),
+    ]
+    var copies: [(Tensor, Int, Int)] = []
+    for layer in smol { for _ in 0..<layer.count { copies.append((randomWeight(layer.dtype, rows: layer.rows, cols: layer.cols), layer.rows, layer.cols)) } }
+    copies.shuffle()
+    var one = 0.0
+    var line = "SmolLM2-135M Q4_1 all linears (streamed):"
+    for n in counts {
+        let io = copies.map { (Tensor(zeros: [n, $0.2]), Tensor(zeros: [n, $0.1])) }
+        let s = time(repeats: 5) { for (i, c) in copies.enumerated() { backend.linear(io[i].0, weight: c.0, bias: nil, into: io[i].1) } }
+        if n == 1 { one = s }
+        line += " n=\(n) \(fmt(s * 1e3, 2)) ms (\(fmt(s / one, 2))×)"
+    }
+    print(line)
 }

@@ -75,6 +75,30 @@ let kernelDTypes: [DType] = [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_
     }
 }
 
+/// The few-row path (2 ≤ n ≤ ROWS_MAX_N = 20 tokens, block formats: what a speculative
+/// verification step runs) at every kernel level: AVX-512 fuses decoding into register-blocked
+/// passes of up to 8 tokens × 2 weight rows, AVX2 and scalar decode into a buffer. An odd row
+/// count leaves a one-row remainder, n crosses the pass sizes (17 → 6 + 6 + 5), and a bias is
+/// added; n = 21 is the GEMM again.
+extension LinearTests {
+    @Test(arguments: kernelDTypes)
+    func fewRowsMatchReferenceAtEveryLevel(dtype: DType) {
+        var rng = SeededRandom(seed: 13)
+        let k = 512, rows = 37
+        let weight = TestData.weight(dtype, rows: rows, cols: k, &rng)
+        let bias = TestData.tensor([rows], &rng)
+        for level in KernelLevel.allCases where level <= KernelLevel.supported {
+            for n in [2, 3, 4, 5, 7, 8, 9, 16, 17, 20, 21] {
+                let x = TestData.tensor([n, k], &rng)
+                let fast = Tensor(zeros: [n, rows]), oracle = Tensor(zeros: [n, rows])
+                withKernelLevel(level) { CPUBackend(threads: 2).linear(x, weight: weight, bias: bias, into: fast) }
+                ReferenceOps.linear(x, weight: weight, bias: bias, into: oracle)
+                #expect(relativeError(fast.floats, oracle.floats) < 2e-5, "\(dtype) n=\(n) at \(level)")
+            }
+        }
+    }
+}
+
 /// The fused AVX-512 one-token kernel rounds the activations to int16 with one scale per 32
 /// (dx = max|x_block|/32767) for q4_0/q5_0/q8_0 weights and is otherwise exact in its integer
 /// dot products (gemv_avx512.c). Its documented bound: |Δy_o| ≤ Σ_i |w_oi|·dx_block(i)/2, on

@@ -35,7 +35,7 @@ struct NodeKeyTable {
         Int(truncatingIfNeeded: ((key ^ (key >> 29)) &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
-    func value(_ high: Int32, _ low: Int32) -> Int32? {
+    @inline(__always) func value(_ high: Int32, _ low: Int32) -> Int32? {
         let key = Self.key(high, low)
         return slots.withUnsafeBufferPointer { slots in
             var index = Self.home(of: key, shift: shift)

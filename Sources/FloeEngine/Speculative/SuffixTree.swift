@@ -356,24 +356,39 @@ public struct SuffixTree: Sendable {
 
     /// Where `pattern` ends in the tree: a node and how many of its edge tokens it covers.
     private func match(_ pattern: ArraySlice<Int32>) -> (Int32, Int32)? {
-        // Reads through the outer array's buffer: no retain of a token array per node entered.
-        tokens.withUnsafeBufferPointer { sequences in
-            var node = Self.root
-            var index: Int32 = 0
-            var slot = 0
-            var base = 0
-            for token in pattern {
-                if index >= nodes[Int(node)].length {
-                    guard let child = child(of: node, token: token) else { return nil }
-                    node = child
-                    slot = Int(nodes[Int(node)].refSlot)
-                    base = Int(nodes[Int(node)].refIndex)
-                    index = 0
+        // Runs once per match length of every speculate call (O(depth²) steps, as Arctic's), so
+        // nodes and token arrays are read through unsafe buffers (no bounds checks, no retain
+        // of a token array per node entered), a node's fields are loaded once when it is
+        // entered, and an edge's first token is not compared again (the child was found by it).
+        nodes.withUnsafeBufferPointer { nodes in
+            tokens.withUnsafeBufferPointer { sequences in
+                var node = Self.root
+                var index: Int32 = 0, length = nodes[Int(Self.root)].length
+                var slot = 0, base = 0
+                for token in pattern {
+                    if index < length {
+                        if sequences[slot][base + Int(index)] != token { return nil }
+                        index += 1
+                        continue
+                    }
+                    let parent = nodes[Int(node)]
+                    switch parent.childCount {
+                    case 0: return nil
+                    case 1:
+                        node = parent.headChild
+                        if nodes[Int(node)].token != token { return nil }
+                    default:
+                        guard let child = children.value(node, token) else { return nil }
+                        node = child
+                    }
+                    let entered = nodes[Int(node)]
+                    length = entered.length
+                    slot = Int(entered.refSlot)
+                    base = Int(entered.refIndex)
+                    index = 1
                 }
-                if sequences[slot][base + Int(index)] != token { return nil }
-                index += 1
+                return (node, index)
             }
-            return (node, index)
         }
     }
 
