@@ -315,15 +315,18 @@ __device__ void attention_impl(const float* q, const u16* key_cache, const u16* 
     }
 }
 
-#define FLOE_ATTENTION(NAME, D32) \
-    extern "C" __global__ void NAME(const float* q, const u16* kc, const u16* vc, const int* visible, const int* offsets, \
+// BLOCKS_PER_SM 4 caps registers at 128 so four 128-thread blocks fit an SM: a batch of 64
+// decodes (512 blocks with 8 KV heads) then runs in one wave on 132 SMs instead of two. Head size
+// 256 needs more registers (it would spill) and keeps the default.
+#define FLOE_ATTENTION(NAME, D32, BLOCKS_PER_SM) \
+    extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32, BLOCKS_PER_SM) NAME(const float* q, const u16* kc, const u16* vc, const int* visible, const int* offsets, \
         const int* tables, float* out, float* pacc, float* pml, int heads, int kv_heads, int hd, int block_size, \
         float scale, int splits, int keys_per_split) { \
         attention_impl<D32>(q, kc, vc, visible, offsets, tables, out, pacc, pml, heads, kv_heads, hd, block_size, scale, splits, keys_per_split); }
-FLOE_ATTENTION(paged_attention_32, 1)
-FLOE_ATTENTION(paged_attention_64, 2)
-FLOE_ATTENTION(paged_attention_128, 4)
-FLOE_ATTENTION(paged_attention_256, 8)
+FLOE_ATTENTION(paged_attention_32, 1, 4)
+FLOE_ATTENTION(paged_attention_64, 2, 4)
+FLOE_ATTENTION(paged_attention_128, 4, 4)
+FLOE_ATTENTION(paged_attention_256, 8, 1)
 
 // Prefill through tensor-core GEMMs (cuBLASLt), for sequences with many query tokens: per KV
 // head g, S = Q_g · K_gᵀ, P = causal softmax(S) in bf16, O_g = P · V_g. These kernels move the
