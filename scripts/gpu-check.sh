@@ -58,8 +58,12 @@ if [[ "$mode" == bench || "$mode" == all ]]; then
   # The random checkpoint has no tokenizer; Llama 3's own fits its vocabulary.
   [[ -f "$model/tokenizer.json" ]] || gunzip -c .gpu/small/llama3-tokenizer.json.gz >"$model/tokenizer.json"
   copy=$(python3 -c "import json; print(json.load(open('$out/baseline.json'))['copy_TBps'] * 1e12)")
-  "$floe" bench --device cuda --model "$model" --prompt-tokens 2048 --gen-tokens 128 --repetitions 2 \
+  # The 2,048-token prompt in one forward pass, as `floe serve` (--max-num-batched-tokens 2048)
+  # and transformers' prefill take it; then in llama-bench's 512-token chunks for comparison.
+  "$floe" bench --device cuda --model "$model" --prompt-tokens 2048 --gen-tokens 128 --repetitions 2 --prefill-chunk 2048 \
     --device-bandwidth "$copy" --json "$out/floe-bench.json" 2>&1 | tee "$out/floe-bench.txt"
+  "$floe" bench --device cuda --model "$model" --prompt-tokens 2048 --gen-tokens 16 --repetitions 2 --prefill-chunk 512 \
+    2>&1 | grep -E "^\| pp" | sed 's/pp2048/pp2048 (512-token chunks)/' | tee -a "$out/floe-bench.txt"
   "$floe" bench-offline --device cuda --model "$model" --num-prompts 64 --input-len 128 --output-len 128 \
     --sequential-prompts 1 --json "$out/floe-offline.json" 2>&1 | tee "$out/floe-offline.txt"
 fi

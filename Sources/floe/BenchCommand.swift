@@ -23,6 +23,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed repetitions (best is kept) after one warm-up.")
     var repetitions = 3
 
+    @Option(name: .customLong("prefill-chunk"),
+        help: "Prompt tokens per forward pass during prefill (llama-bench's -ub; floe serve's --max-num-batched-tokens is 2048).")
+    var prefillChunk = 512
+
     @Option(name: .customLong("llama-bench"), help: "Path to llama.cpp's llama-bench, to run on the same file. [env: LLAMA_BENCH]")
     var llamaBench: String?
 
@@ -44,6 +48,10 @@ struct BenchCommand: ParsableCommand {
         var llamaCpp: LlamaBenchPeer.Result?
     }
 
+    func validate() throws {
+        guard prefillChunk >= 1 else { throw ValidationError("--prefill-chunk must be at least 1, not \(prefillChunk)") }
+    }
+
     func run() throws {
         let loaded = try modelOptions.load()
         let threads = modelOptions.resolvedThreads
@@ -52,7 +60,8 @@ struct BenchCommand: ParsableCommand {
         if onCPU { memory.streamReadBytesPerSecond = MemoryBandwidth.measureStreamRead(backend: loaded.model.backend) }
         let weightBytes = loaded.model.weightBytesPerToken
         let floe = try ModelThroughput.measure(
-            model: loaded.model, promptTokens: promptTokens, generatedTokens: generatedTokens, repetitions: repetitions)
+            model: loaded.model, promptTokens: promptTokens, generatedTokens: generatedTokens, repetitions: repetitions,
+            prefillChunk: prefillChunk)
         let peer = try (llamaBench ?? ProcessInfo.processInfo.environment["LLAMA_BENCH"]).map {
             try LlamaBenchPeer.run(
                 executable: $0, model: modelOptions.model, threads: threads, promptTokens: promptTokens,
