@@ -68,3 +68,16 @@ INLINE void block_weights(floe_format format, const uint8_t *row, __m512 *lo, __
         }
     }
 }
+
+/// A q4_K super-block's eight 6-bit sub-block scales and mins (packed in bytes 4..15 of the
+/// block) as two vectors of 8 floats, not yet multiplied by the block's d and dmin.
+INLINE void q4k_scales_mins(const uint8_t *block, __m256 *scales, __m256 *mins) {
+    uint32_t u0, u1, u2;
+    memcpy(&u0, block + 4, 4);
+    memcpy(&u1, block + 8, 4);
+    memcpy(&u2, block + 12, 4);
+    const uint64_t sc = (uint64_t)(u0 & 0x3F3F3F3Fu) | (uint64_t)((u2 & 0x0F0F0F0Fu) | ((u0 >> 2) & 0x30303030u)) << 32;
+    const uint64_t mn = (uint64_t)(u1 & 0x3F3F3F3Fu) | (uint64_t)(((u2 >> 4) & 0x0F0F0F0Fu) | ((u1 >> 2) & 0x30303030u)) << 32;
+    *scales = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)sc)));
+    *mins = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mn)));
+}

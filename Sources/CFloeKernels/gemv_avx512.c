@@ -189,14 +189,8 @@ INLINE void dot_rows_k4(const int R, int five, const uint8_t *row, long row_byte
         _Pragma("clang loop unroll(full)")
         for (int r = 0; r < R; r++) {
             const uint8_t *p = row + r * row_bytes;
-            uint32_t u0, u1, u2;
-            memcpy(&u0, p + 4, 4);
-            memcpy(&u1, p + 8, 4);
-            memcpy(&u2, p + 12, 4);
-            const uint64_t sc = (uint64_t)(u0 & 0x3F3F3F3Fu) | (uint64_t)((u2 & 0x0F0F0F0Fu) | ((u0 >> 2) & 0x30303030u)) << 32;
-            const uint64_t mn = (uint64_t)(u1 & 0x3F3F3F3Fu) | (uint64_t)(((u2 >> 4) & 0x0F0F0F0Fu) | ((u1 >> 2) & 0x30303030u)) << 32;
-            const __m256 scf = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)sc)));
-            const __m256 mnf = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mn)));
+            __m256 scf, mnf;
+            q4k_scales_mins(p, &scf, &mnf);
             _mm256_store_ps(dsc[r], _mm256_mul_ps(_mm256_set1_ps(half(p)), scf));
             offset[r] = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_set1_ps(half(p + 2)), mnf), xs, offset[r]);
         }

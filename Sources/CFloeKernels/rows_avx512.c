@@ -106,16 +106,10 @@ INLINE void tile_q4k(const int R, const int T, const uint8_t *row, long row_byte
     for (long b = 0; b < k / 256; b++) {
         _Alignas(32) float dsc[WROWS][8], dmn[WROWS][8];
         _Pragma("clang loop unroll(full)")
-        for (int r = 0; r < R; r++) {  // scale/min unpacking as in gemv_avx512.c's dot_rows_k4
+        for (int r = 0; r < R; r++) {
             const uint8_t *p = row + r * row_bytes + b * 144;
-            uint32_t u0, u1, u2;
-            memcpy(&u0, p + 4, 4);
-            memcpy(&u1, p + 8, 4);
-            memcpy(&u2, p + 12, 4);
-            const uint64_t sc = (uint64_t)(u0 & 0x3F3F3F3Fu) | (uint64_t)((u2 & 0x0F0F0F0Fu) | ((u0 >> 2) & 0x30303030u)) << 32;
-            const uint64_t mn = (uint64_t)(u1 & 0x3F3F3F3Fu) | (uint64_t)(((u2 >> 4) & 0x0F0F0F0Fu) | ((u1 >> 2) & 0x30303030u)) << 32;
-            const __m256 scf = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)sc)));
-            const __m256 mnf = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mn)));
+            __m256 scf, mnf;
+            q4k_scales_mins(p, &scf, &mnf);
             _mm256_store_ps(dsc[r], _mm256_mul_ps(splat_half8(p), scf));
             _mm256_store_ps(dmn[r], _mm256_mul_ps(splat_half8(p + 2), mnf));
         }

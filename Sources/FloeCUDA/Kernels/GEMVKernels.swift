@@ -103,6 +103,17 @@ __device__ void gemv_impl(const float* __restrict__ x, const u16* __restrict__ w
 // the other; x is staged once per block. N ≤ 2 (the GEMV's range); 16-byte aligned rows only.
 struct Projections { const u16* w[3]; const float* bias[3]; float* y[3]; int rows[3]; };
 
+// One of three values by a run-time index without indexing the kernel's parameter struct
+// (which would copy it to local memory).
+template <class V> __device__ __forceinline__ V pick(int m, V a, V b, V c) { return m == 0 ? a : m == 1 ? b : c; }
+
+// Matrix m and its row for row `index` of the matrices numbered one after the other.
+__device__ __forceinline__ void locate_row(int index, int rows0, int rows1, int& m, int& row) {
+    m = 0;
+    row = index;
+    if (row >= rows0) { row -= rows0; m = 1; if (row >= rows1) { row -= rows1; m = 2; } }
+}
+
 template <class T, int N>
 __device__ void gemv_multi_impl(const float* __restrict__ x, Projections p, int in, int gated) {
     extern __shared__ float staged[];
@@ -112,9 +123,7 @@ __device__ void gemv_multi_impl(const float* __restrict__ x, Projections p, int 
     const int total = gated ? p.rows[0] : p.rows[0] + p.rows[1] + p.rows[2];
     for (int index = (blockIdx.x * blockDim.x + threadIdx.x) >> 5; index < total; index += warps) {
         int m = 0, row = index;
-        if (!gated) {
-            if (row >= p.rows[0]) { row -= p.rows[0]; m = 1; if (row >= p.rows[1]) { row -= p.rows[1]; m = 2; } }
-        }
+        if (!gated) locate_row(index, p.rows[0], p.rows[1], m, row);
         float acc[N], up[N];
 #pragma unroll
         for (int t = 0; t < N; t++) { acc[t] = 0.f; up[t] = 0.f; }
@@ -260,9 +269,6 @@ __device__ void gemv_tiled_impl(const float* __restrict__ x, const u16* __restri
         y[(size_t)t * out + row0 + r] = sums[threadIdx.x] + (bias ? bias[row0 + r] : 0.f);
 }
 
-// One of three values by a run-time index without indexing the kernel's parameter struct
-// (which would copy it to local memory).
-template <class V> __device__ __forceinline__ V pick(int m, V a, V b, V c) { return m == 0 ? a : m == 1 ? b : c; }
 
 // Up to three matrices sharing x (Q/K/V): tiles over their rows numbered one after the other.
 template <class T, int N>
@@ -273,8 +279,8 @@ __device__ void gemv_tiled_multi_impl(const float* __restrict__ x, Projections p
     float acc[GEMV_TILE_ROWS][N];
 #pragma unroll
     for (int r = 0; r < GEMV_TILE_ROWS; r++) {
-        int m = 0, row = row0 + r;
-        if (row >= p.rows[0]) { row -= p.rows[0]; m = 1; if (row >= p.rows[1]) { row -= p.rows[1]; m = 2; } }
+        int m, row;
+        locate_row(row0 + r, p.rows[0], p.rows[1], m, row);
         rows[r] = row0 + r < total ? pick(m, p.w[0], p.w[1], p.w[2]) + (size_t)row * in : nullptr;
 #pragma unroll
         for (int t = 0; t < N; t++) acc[r][t] = 0.f;
@@ -283,8 +289,8 @@ __device__ void gemv_tiled_multi_impl(const float* __restrict__ x, Projections p
     tile_reduce<N>(acc, sums);
     const int r = threadIdx.x / N, t = threadIdx.x % N;
     if (threadIdx.x < GEMV_TILE_ROWS * N && row0 + r < total) {
-        int m = 0, row = row0 + r;
-        if (row >= p.rows[0]) { row -= p.rows[0]; m = 1; if (row >= p.rows[1]) { row -= p.rows[1]; m = 2; } }
+        int m, row;
+        locate_row(row0 + r, p.rows[0], p.rows[1], m, row);
         const float* bias = pick(m, p.bias[0], p.bias[1], p.bias[2]);
         pick(m, p.y[0], p.y[1], p.y[2])[(size_t)t * pick(m, p.rows[0], p.rows[1], p.rows[2]) + row] = sums[threadIdx.x] + (bias ? bias[row] : 0.f);
     }
