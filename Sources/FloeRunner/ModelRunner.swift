@@ -1,6 +1,7 @@
 import FloeEngine
 import FloeModels
 import FloeTensor
+import Foundation
 
 /// The engine's executor for a `CausalLM` on any backend: each step becomes one flat batch —
 /// prefill chunks and decode tokens of every scheduled request back to back — run through
@@ -11,6 +12,9 @@ public final class ModelRunner: ModelExecutor {
     private var samplers = RequestSamplers()
     /// Prompts of running requests that asked for prompt logprobs, and how many top entries.
     private var promptLogprobRequests: [RequestID: (prompt: [Int], topCount: Int)] = [:]
+    /// `FLOE_HOST_SAMPLING=1` samples every token on the host (logits downloaded), to compare
+    /// with device sampling.
+    static let hostSamplingForced = ProcessInfo.processInfo.environment["FLOE_HOST_SAMPLING"] == "1"
 
     public init(model: any CausalLM, blockCount: Int, blockSize: Int) {
         self.model = model
@@ -90,6 +94,25 @@ public final class ModelRunner: ModelExecutor {
                 sampled[id] = accepted
             }
             return ModelRunnerOutput(sampledTokens: sampled)
+        }
+        // Other plain draws (temperature, min-p, top-k, top-p; no drafts) are sampled where the
+        // logits are, when the backend can (a GPU): ids come back instead of 128k floats a row.
+        if promptRows.isEmpty, !Self.hostSamplingForced, let device = model.backend as? any DeviceSampling,
+            sampledRows.allSatisfy({ $0.drafts.isEmpty }) {
+            let draws = sampledRows.map { samplers.plainDraw($0.id) }
+            if draws.allSatisfy({ $0 != nil }) {
+                var rows = [DeviceSamplingRow](repeating: DeviceSamplingRow(temperature: 0, seed: 0, step: 0), count: logitRows.count)
+                for (entry, draw) in zip(sampledRows, draws) {
+                    let draw = draw!
+                    rows[rowOfToken[entry.tokenRow]!] = DeviceSamplingRow(
+                        temperature: draw.temperature, topK: draw.topK, topP: draw.topP, minP: draw.minP,
+                        seed: draw.seed, step: UInt64(draw.outputIndex))
+                }
+                let tokens = profiler.measure("sample + wait") { device.sampleRows(logits, rows: rows) }
+                var sampled: [RequestID: [SampledToken]] = [:]
+                for entry in sampledRows { sampled[entry.id] = [samplers.record(entry.id, token: tokens[rowOfToken[entry.tokenRow]!])] }
+                return ModelRunnerOutput(sampledTokens: sampled)
+            }
         }
         var values = profiler.measure("logits + wait") { model.backend.readFloats(logits) }
         let vocabulary = model.vocabularySize

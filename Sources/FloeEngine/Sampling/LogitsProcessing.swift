@@ -74,7 +74,7 @@ public enum LogitsProcessing {
     /// Tokens more than 60 nats below the best are dropped up front: their weights (< 1e-26)
     /// cannot change a float32 cumulative sum or a 24-bit draw, and skipping them avoids
     /// sorting the whole vocabulary for top-p.
-    static func truncatedCandidates(
+    public static func truncatedCandidates(
         _ scaledLogits: UnsafeBufferPointer<Float>, minP: Float, topK: Int, topP: Float
     ) -> (tokens: [Int], weights: [Float]) {
         let maximum = scaledLogits.max() ?? 0

@@ -44,6 +44,21 @@ public struct RequestSampler: Sendable {
             && outputCount >= params.minTokens
     }
 
+    /// The next draw's parameters when it needs nothing but the raw logits (no logprobs,
+    /// penalties, logit bias or min_tokens mask), so a device can sample it and send back only
+    /// the id; nil otherwise. Greedy requests have temperature 0.
+    public struct PlainDraw: Sendable, Equatable {
+        public var temperature: Float, topK: Int, topP: Float, minP: Float
+        public var seed: UInt64, outputIndex: Int
+    }
+
+    public var plainDraw: PlainDraw? {
+        guard params.logprobs == nil, !params.hasPenalties, params.logitBias.isEmpty, outputCount >= params.minTokens else { return nil }
+        return PlainDraw(
+            temperature: params.isGreedy ? 0 : params.temperature, topK: params.topK, topP: params.topP, minP: params.minP,
+            seed: seed, outputIndex: outputCount)
+    }
+
     /// Picks the next token from `logits` (the buffer is used as scratch and left processed)
     /// and records it.
     public mutating func sample(_ logits: UnsafeMutableBufferPointer<Float>) -> SampledToken {
