@@ -24,8 +24,13 @@ public enum OfflineThroughput {
         return (0..<count).map { _ in (0..<length).map { _ in 256 + Int(generator.next() % UInt64(vocabulary - 256)) } }
     }
 
-    public static func measure(llm: LLM, prompts: [[Int]], outputLength: Int, sequentialPrompts: Int) async throws -> Result {
-        let params = SamplingParams(temperature: 0, maxTokens: outputLength, ignoreEOS: true)
+    /// `temperature`, `topP`, `topK`: the requests' sampling (greedy by default; vLLM's
+    /// benchmark_throughput samples at temperature 1).
+    public static func measure(
+        llm: LLM, prompts: [[Int]], outputLength: Int, sequentialPrompts: Int,
+        temperature: Float = 0, topP: Float = 1, topK: Int = 0
+    ) async throws -> Result {
+        let params = SamplingParams(temperature: temperature, topP: topP, topK: topK, maxTokens: outputLength, ignoreEOS: true)
         _ = try await llm.generate(promptTokenIDs: [prompts[0]], sampling: SamplingParams(temperature: 0, maxTokens: 4))
         let start = DispatchTime.now()
         let batched = try await llm.generate(promptTokenIDs: prompts, sampling: params)

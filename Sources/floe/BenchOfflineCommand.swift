@@ -19,6 +19,9 @@ struct BenchOfflineCommand: AsyncParsableCommand {
     @Option(name: .customLong("output-len")) var outputLength = 128
     @Option(name: .customLong("max-num-seqs"), help: "Most requests in one batch (256), as `floe serve --max-num-seqs`.")
     var maxNumSeqs = 256
+    @Option(help: "Sampling temperature of every request (0: greedy).") var temperature: Float = 0
+    @Option(name: .customLong("top-p")) var topP: Float = 1
+    @Option(name: .customLong("top-k")) var topK = 0
     @Option(name: .customLong("sequential-prompts"), help: "How many prompts to run one at a time for the baseline.")
     var sequentialPrompts = 4
     @Option(name: .customLong("kv-cache-memory"), help: "KV cache size (2GiB, 512MB) or fraction of available memory (0.3, 30%).")
@@ -52,7 +55,8 @@ struct BenchOfflineCommand: AsyncParsableCommand {
         }
         if let promptsOut { try JSONEncoder().encode(prompts).write(to: URL(fileURLWithPath: promptsOut)) }
         let result = try await OfflineThroughput.measure(
-            llm: llm, prompts: prompts, outputLength: outputLength, sequentialPrompts: sequentialPrompts)
+            llm: llm, prompts: prompts, outputLength: outputLength, sequentialPrompts: sequentialPrompts,
+            temperature: temperature, topP: topP, topK: topK)
         print(String(
             format: "%d prompts × (%d in, %d out), %d threads: batched %.1f output tok/s; one at a time %.1f tok/s (%.2f×); peak RSS %.0f MB",
             result.prompts, result.inputLength, result.outputLength, modelOptions.resolvedThreads,
