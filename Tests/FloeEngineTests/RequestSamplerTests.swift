@@ -145,4 +145,22 @@ import Testing
             (error as? SamplingError)?.description.hasPrefix(field) == true
         }
     }
+
+    /// A device may draw a token only when the raw logits and the truncation parameters are all
+    /// it needs; the draw carries the request's seed and output index, and greedy is temperature 0.
+    @Test func plainDrawsOnlyWithoutHistoryOrLogprobs() {
+        func draw(_ params: SamplingParams, output: [Int] = []) -> RequestSampler.PlainDraw? {
+            RequestSampler(params: params, seed: 9, outputTokenIDs: output, stopTokenIDs: [2]).plainDraw
+        }
+        let sampled = draw(SamplingParams(temperature: 0.7, topP: 0.9, topK: 40, minP: 0.05), output: [5, 6])
+        #expect(sampled == RequestSampler.PlainDraw(temperature: 0.7, topK: 40, topP: 0.9, minP: 0.05, seed: 9, outputIndex: 2))
+        #expect(draw(SamplingParams(temperature: 1.2, topK: 1))?.temperature == 0)
+        #expect(draw(SamplingParams(temperature: 0))?.temperature == 0)
+        #expect(draw(SamplingParams(temperature: 1, frequencyPenalty: 0.1)) == nil)
+        #expect(draw(SamplingParams(temperature: 1, repetitionPenalty: 1.1)) == nil)
+        #expect(draw(SamplingParams(temperature: 1, logitBias: [3: 1])) == nil)
+        #expect(draw(SamplingParams(temperature: 1, logprobs: 2)) == nil)
+        #expect(draw(SamplingParams(temperature: 1, minTokens: 3), output: [5]) == nil)
+        #expect(draw(SamplingParams(temperature: 1, minTokens: 3), output: [5, 6, 7]) != nil)
+    }
 }
