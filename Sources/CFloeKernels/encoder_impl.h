@@ -149,8 +149,13 @@ FLOE_INLINE void attention_values(const int qn, const int full, const float *p, 
 
 /// Softmax weights of one score row in place (padding positions are never read) and 1 / Σ.
 static float softmax_row(float *scores, long length) {
-    float mx = -INFINITY;
-    for (long j = 0; j < length; j++) mx = fmaxf(mx, scores[j]);
+    // The maximum in vectors: a scalar fmaxf chain (one compare per position, each waiting on
+    // the last) cost a fifth of the kernel at 50 tokens.
+    vf mxv = vset1(-INFINITY);
+    long m = 0;
+    for (; m + VW <= length; m += VW) mxv = vmax(mxv, vload(scores + m));
+    float mx = vmaxall(mxv);
+    for (; m < length; m++) mx = fmaxf(mx, scores[m]);
     const vf mv = vset1(mx);
     vf sum = vzero();
     long j = 0;
@@ -189,10 +194,13 @@ static void encoder_attention_head(const float *q, const float *k, const float *
                                    float scale, float *out, long out_stride, float *scratch) {
     const long padded = (length + VW - 1) / VW * VW;
     float *kt = scratch, *scores = scratch + hd * padded;
-    for (long j = 0; j < length; j++)
-        for (long c = 0; c < hd; c++) kt[c * padded + j] = k[j * stride + c];
-    for (long c = 0; c < hd; c++)
+    // Element by element, in store order: vectorized, clang turned this into scatters, which
+    // cost ~15% of the kernel at 50 tokens.
+    for (long c = 0; c < hd; c++) {
+        _Pragma("clang loop vectorize(disable)")
+        for (long j = 0; j < length; j++) kt[c * padded + j] = k[j * stride + c];
         for (long j = length; j < padded; j++) kt[c * padded + j] = 0;
+    }
     long i = 0;
     for (; i + QB <= length; i += QB)
         attention_queries(QB, q + i * stride, v, stride, length, padded, hd, scale, kt, scores, out + i * out_stride, out_stride);
