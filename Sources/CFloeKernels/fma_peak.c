@@ -52,7 +52,13 @@ static void peak_task(void *context, int chunk, int count) {
 }
 
 double floe_fma_peak_gflops(floe_pool *pool) {
-    peak_job job = {0, floe_isa_current()};
-    floe_pool_run(pool, peak_task, &job);
-    return atomic_load(&job.total) / 1e9;
+    // Best of 5: a thread descheduled by another process lowers a single run a lot.
+    double best = 0;
+    for (int run = 0; run < 5; run++) {
+        peak_job job = {0, floe_isa_current()};
+        floe_pool_run(pool, peak_task, &job);
+        const double total = atomic_load(&job.total);
+        if (total > best) best = total;
+    }
+    return best / 1e9;
 }
