@@ -80,7 +80,7 @@ static void attention_task(void *context, int index, int threads) {
             // An item belongs to the thread whose cost range holds the item's start.
             if (done < first || done >= last || cost == 0) continue;
             const long padded = (length + 15) / 16 * 16;
-            float *scratch = floe_thread_scratch((size_t)(job->hd * padded + padded + 16));
+            float *scratch = floe_thread_scratch((size_t)((job->hd + ATTENTION_QUERIES) * padded));
             const float *row = job->qkv + start * stride + h * job->hd;
             job->kernels->attention_head(row, row + d, row + 2 * d, stride, length, job->hd, job->scale,
                                          job->out + start * d + h * job->hd, d, scratch);

@@ -112,39 +112,87 @@ static void micro_kernel_any(int mr, long kc, const float *a, long lda, const fl
     }
 }
 
+/// Bytes of decoded weight panels packed at once (a group of panels, kept in L2/L3 while every
+/// token block passes over it) and bytes of activations per token block (kept in L2 while every
+/// panel of the group passes over it), so activations are read from memory once per group
+/// instead of once per panel.
+#define GEMM_GROUP_BYTES (2L << 20)
+#define GEMM_BLOCK_BYTES (256L << 10)
+
+/// Decodes weight rows [p, p + cols) into `panel` as [k][NR] (columns ≥ cols are zero).
+/// Rows are decoded 256 columns at a time into an L1-sized tile, then transposed into the
+/// panel with sequential stores (scattering each decoded row straight into the panel, one
+/// cache line per element, cost twice as much).
+static void pack_panel(floe_format format, const uint8_t *weight, long row_bytes, long k, long p, long cols,
+                       float *panel, float *tile, long tile_width) {
+    const long bs = floe_block_size[format], bb = floe_block_bytes[format];
+    for (long k0 = 0; k0 < k; k0 += tile_width) {
+        const long kc = k - k0 < tile_width ? k - k0 : tile_width;
+        for (long c = 0; c < NR; c++) {
+            float *t = tile + c * tile_width;
+            if (c >= cols) memset(t, 0, sizeof(float) * (size_t)kc);
+            else if (format == FLOE_F32) memcpy(t, weight + (p + c) * row_bytes + k0 * 4, sizeof(float) * (size_t)kc);
+            else dequantize_blocks(format, weight + (p + c) * row_bytes + (k0 / bs) * bb, t, kc / bs);
+        }
+        for (long kk = 0; kk < kc; kk++) {
+            float *dst = panel + (k0 + kk) * NR;
+            for (long c = 0; c < NR; c++) dst[c] = tile[c * tile_width + kk];
+        }
+    }
+}
+
 static void linear_gemm(floe_format format, const uint8_t *weight, long row_bytes, long k, const float *x, long ldx,
                         long n, const float *bias, float *y, long ldy, long o0, long o1) {
     // The whole K extent of a panel is packed, so each C tile is written exactly once: with
     // K split in chunks, re-reading C tiles that no longer fit in cache (a 49152-wide lm_head
     // output is 100 MB for 512 tokens) cost more than the FMAs.
-    // Rows are decoded 256 columns at a time into an L1-sized tile, then transposed into the
-    // panel with sequential stores (scattering each decoded row straight into the panel, one
-    // cache line per element, cost twice as much).
+    // Loop order: panel groups ⊃ token blocks ⊃ panels ⊃ MR-row tiles. Each weight is decoded
+    // once per call; each activation row is read from memory once per group; a token block's
+    // rows stay in L2 across the group's panels, and a panel in L2 across the block's tiles.
+    // (Cutting K into L1-sized slices as well measured no faster at MiniLM's shapes.)
     enum { TILE = 256 };
-    float *packed = floe_thread_scratch((size_t)(k * NR + NR * TILE));
-    float *tile = packed + k * NR;
-    const long bs = floe_block_size[format], bb = floe_block_bytes[format];
-    for (long p = o0; p < o1; p += NR) {
-        const long cols = o1 - p < NR ? o1 - p : NR;
-        for (long k0 = 0; k0 < k; k0 += TILE) {
-            const long kc = k - k0 < TILE ? k - k0 : TILE;
-            for (long c = 0; c < NR; c++) {
-                float *t = tile + c * TILE;
-                if (c >= cols) memset(t, 0, sizeof(float) * (size_t)kc);
-                else if (format == FLOE_F32) memcpy(t, weight + (p + c) * row_bytes + k0 * 4, sizeof(float) * (size_t)kc);
-                else dequantize_blocks(format, weight + (p + c) * row_bytes + (k0 / bs) * bb, t, kc / bs);
+    const long panel_floats = k * NR;
+    const long panels = (o1 - o0 + NR - 1) / NR;
+    long group = GEMM_GROUP_BYTES / (panel_floats * (long)sizeof(float));
+    group = group < 1 ? 1 : group > panels ? panels : group;
+    long block = GEMM_BLOCK_BYTES / (k * (long)sizeof(float)) / MR * MR;
+    // At least 8 row tiles per block, so that with a long K (Qwen's 4864-wide FFN-down) a
+    // decoded panel is still reused over many rows while in L2.
+    block = block < 8 * MR ? 8 * MR : block;
+    const int pad_rows = (ldx * (long)sizeof(float)) % 2048 == 0;
+    float *packed = floe_thread_scratch((size_t)(group * panel_floats + NR * TILE + (pad_rows ? block * (k + 16) : 0)));
+    float *tile = packed + group * panel_floats;
+    float *rows = tile + NR * TILE;
+    for (long g0 = o0; g0 < o1; g0 += group * NR) {
+        const long g1 = o1 - g0 < group * NR ? o1 : g0 + group * NR;
+        for (long p = g0; p < g1; p += NR)
+            pack_panel(format, weight, row_bytes, k, p, g1 - p < NR ? g1 - p : NR, packed + (p - g0) / NR * panel_floats,
+                       tile, TILE);
+        for (long t0 = 0; t0 < n; t0 += block) {
+            const long t1 = n - t0 < block ? n : t0 + block;
+            // Where the row stride is a multiple of 2 KB (FFN-down's 1536 floats), the MR rows
+            // the micro-kernel reads at once share one or two L1 sets and evict each other (65%
+            // of the FMA peak): such blocks are copied to a stride of k + 16 floats (95%).
+            // Other strides read x in place (the copy cost up to 7% where few panels share it).
+            const float *a_block = x + t0 * ldx;
+            long lda = ldx;
+            if (pad_rows) {
+                lda = k + 16;
+                for (long t = t0; t < t1; t++) memcpy(rows + (t - t0) * lda, x + t * ldx, sizeof(float) * (size_t)k);
+                a_block = rows;
             }
-            for (long kk = 0; kk < kc; kk++) {
-                float *dst = packed + (k0 + kk) * NR;
-                for (long c = 0; c < NR; c++) dst[c] = tile[c * TILE + kk];
+            for (long p = g0; p < g1; p += NR) {
+                const long cols = g1 - p < NR ? g1 - p : NR;
+                const float *b = packed + (p - g0) / NR * panel_floats;
+                const float *panel_bias = bias ? bias + p : NULL;
+                for (long t = t0; t < t1; t += MR) {
+                    const int mr = t1 - t < MR ? (int)(t1 - t) : MR;
+                    const float *a = a_block + (t - t0) * lda;
+                    float *c = y + t * ldy + p;
+                    if (mr == MR) micro_kernel(MR, k, a, lda, b, c, ldy, 0, cols, panel_bias);
+                    else micro_kernel_any(mr, k, a, lda, b, c, ldy, 0, cols, panel_bias);
+                }
             }
-        }
-        for (long t = 0; t < n; t += MR) {
-            const int mr = n - t < MR ? (int)(n - t) : MR;
-            const float *a = x + t * ldx;
-            float *c = y + t * ldy + p;
-            if (mr == MR) micro_kernel(MR, k, a, ldx, packed, c, ldy, 0, cols, bias ? bias + p : NULL);
-            else micro_kernel_any(mr, k, a, ldx, packed, c, ldy, 0, cols, bias ? bias + p : NULL);
         }
     }
 }

@@ -1,8 +1,10 @@
 // FloeKernelBench: times the CPU backend's kernels on model-shaped problems.
 //   swift run -c release FloeKernelBench [threads] [level: 0 scalar, 1 avx2, 2 avx512] [mode] [noprefill]
+// Modes: all, smol, qwen, ops, crossover, rows, f32gemm (the BERT encoder's f32 linears).
 #if canImport(Glibc)
 import Glibc
 #endif
+import CFloeKernels
 import Dispatch
 import FloeCPU
 import FloeTensor
@@ -225,4 +227,26 @@ if only == "all" || only == "rows" {
         line += " n=\(n) \(fmt(s * 1e3, 2)) ms (\(fmt(s / one, 2))×)"
     }
     print(line)
+}
+
+/// The f32 GEMM at all-MiniLM-L6-v2's linear shapes for one 8192-token embedding batch (the
+/// CPU embedding path's token budget): GFLOP/s against the FMA peak of the threads used, which
+/// is measured here with a register-only FMA loop (`floe_fma_peak_gflops`).
+if only == "f32gemm" {
+    let n = CommandLine.arguments.count > 4 ? Int(CommandLine.arguments[4]) ?? 8192 : 8192
+    let peakPool = floe_pool_create(Int32(backend.threads))
+    let peak = floe_fma_peak_gflops(peakPool)
+    floe_pool_destroy(peakPool)
+    print("FMA peak (\(backend.threads) threads, register-only loop): \(fmt(peak, 1)) GFLOP/s")
+    var total = 0.0, flops = 0.0
+    for (name, rows, cols, count) in [("qkv", 1152, 384, 1), ("attn out", 384, 384, 1), ("ffn up", 1536, 384, 1), ("ffn down", 384, 1536, 1)] {
+        let w = randomWeight(.f32, rows: rows, cols: cols), bias = Tensor(zeros: [rows])
+        let x = Tensor(zeros: [n, cols]), y = Tensor(zeros: [n, rows])
+        let s = time(repeats: 3) { backend.linear(x, weight: w, bias: bias, into: y) }
+        let gf = 2.0 * Double(n * rows * cols) / s / 1e9
+        total += s * Double(count)
+        flops += 2.0 * Double(n * rows * cols * count)
+        print("  f32 n=\(n) \(name) [\(rows)x\(cols)]: \(fmt(s * 1e3, 2)) ms, \(fmt(gf, 1)) GFLOP/s (\(fmt(100 * gf / peak, 0))% of peak)")
+    }
+    print("MiniLM layer linears (n=\(n)): \(fmt(total * 1e3, 2)) ms, \(fmt(flops / total / 1e9, 1)) GFLOP/s (\(fmt(100 * flops / total / 1e9 / peak, 0))% of peak)")
 }

@@ -36,11 +36,12 @@ import Testing
         #expect(relativeError(x.floats, oracle.floats) < 1e-5)
     }
 
-    /// Ragged lengths (1, a vector tail, one long sequence) and head sizes 32 and 64 (MiniLM, BERT-base).
+    /// Ragged lengths (1, a vector tail, one long sequence; every remainder of the kernel's
+    /// four-query passes) and head sizes 32 and 64 (MiniLM, BERT-base) and 24 (a masked tail).
     @Test(arguments: [32, 64, 24])
     func attentionMatchesAtEveryLevel(headDim: Int) {
         var rng = SeededRandom(seed: 83 + UInt64(headDim))
-        let heads = 3, d = heads * headDim, lengths = [1, 17, 70, 5]
+        let heads = 3, d = heads * headDim, lengths = [1, 17, 70, 5, 7, 2]
         let n = lengths.reduce(0, +)
         let qkv = TestData.tensor([n, 3 * d], &rng, range: -2...2)
         let oracle = Tensor(zeros: [n, d])

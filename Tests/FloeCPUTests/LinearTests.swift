@@ -138,3 +138,29 @@ func withKernelLevel(_ level: KernelLevel, _ body: () -> Void) {
         KernelLevel.current = saved
     }
 }
+
+/// The blocked GEMM (linear_impl.h) at every kernel level: more outputs than one packed panel
+/// group holds (2 MB of decoded panels: 256 rows at k = 2048, 512 at k = 1000, one thread) and
+/// more tokens than one token block (≥ 8 row tiles), both with remainders, so every loop of the
+/// blocking has a partial last step. k = 2048 has a row stride that is a multiple of 2 KB, which
+/// takes the padded-copy path; k = 1000 reads the activations in place.
+extension LinearTests {
+    @Test(arguments: [DType.f32, .q8_0])
+    func blockedGEMMMatchesReferenceAtEveryLevel(dtype: DType) {
+        var rng = SeededRandom(seed: 17)
+        for (n, k, rows) in [(101, 2048, 300), (103, dtype == .f32 ? 1000 : 1024, 530)] {
+            let x = TestData.tensor([n, k], &rng)
+            let weight = TestData.weight(dtype, rows: rows, cols: k, &rng)
+            let bias = TestData.tensor([rows], &rng)
+            let oracle = Tensor(zeros: [n, rows])
+            ReferenceOps.linear(x, weight: weight, bias: bias, into: oracle)
+            for level in KernelLevel.allCases where level <= KernelLevel.supported {
+                for threads in [1, 2] {
+                    let fast = Tensor(zeros: [n, rows])
+                    withKernelLevel(level) { CPUBackend(threads: threads).linear(x, weight: weight, bias: bias, into: fast) }
+                    #expect(relativeError(fast.floats, oracle.floats) < 2e-5, "\(dtype) n=\(n) k=\(k) rows=\(rows) at \(level), \(threads) threads")
+                }
+            }
+        }
+    }
+}

@@ -56,6 +56,10 @@ int floe_pool_threads(const floe_pool *pool);
 /// runs task(context, 0, 1) on the calling thread instead.
 void floe_pool_run(floe_pool *pool, floe_task task, void *context);
 
+/// GFLOP/s of all pool threads running register-only FMA loops at the current ISA level (0 for
+/// scalar): the peak that benchmarks compare kernels against (fma_peak.c). Takes ~0.2-0.5 s.
+double floe_fma_peak_gflops(floe_pool *pool);
+
 // MARK: Ops (all f32 activations, row-major)
 
 /// Decodes `count` elements (whole blocks) of `format` into f32.
