@@ -148,29 +148,7 @@ FLOE_INLINE void attention_values(const int qn, const int full, const float *p, 
 }
 
 /// Softmax weights of one score row in place (padding positions are never read) and 1 / Σ.
-static float softmax_row(float *scores, long length) {
-    // The maximum in vectors: a scalar fmaxf chain (one compare per position, each waiting on
-    // the last) cost a fifth of the kernel at 50 tokens.
-    vf mxv = vset1(-INFINITY);
-    long m = 0;
-    for (; m + VW <= length; m += VW) mxv = vmax(mxv, vload(scores + m));
-    float mx = vmaxall(mxv);
-    for (; m < length; m++) mx = fmaxf(mx, scores[m]);
-    const vf mv = vset1(mx);
-    vf sum = vzero();
-    long j = 0;
-    for (; j + VW <= length; j += VW) {
-        vf e = vexp(vsub(vload(scores + j), mv));
-        vstore(scores + j, e);
-        sum = vadd(sum, e);
-    }
-    float total = vsum(sum);
-    for (; j < length; j++) {
-        scores[j] = expf(scores[j] - mx);
-        total += scores[j];
-    }
-    return 1.0f / total;
-}
+static float softmax_row(float *scores, long length) { return 1.0f / exp_minus_max(scores, scores, length); }
 
 /// The qn (≤ QB) query rows from `i`: scores, softmax, weighted values.
 FLOE_INLINE void attention_queries(const int qn, const float *q, const float *v, long stride, long length,

@@ -42,23 +42,8 @@ static void add_range(const float *a, const float *b, float *out, long i0, long 
 
 /// Softmax of one row in place (in and out may alias): max, exponentials and their sum, scale.
 FLOE_INLINE void softmax_row(const float *xr, float *yr, long cols) {
-    vf m = vset1(-INFINITY);
-    long i = 0;
-    for (; i + VW <= cols; i += VW) m = vmax(m, vload(xr + i));
-    float mx = vmaxall(m);
-    for (; i < cols; i++) mx = fmaxf(mx, xr[i]);
-    const vf mv = vset1(mx);
-    vf s = vzero();
-    for (i = 0; i + VW <= cols; i += VW) {
-        vf e = vexp(vsub(vload(xr + i), mv));
-        vstore(yr + i, e);
-        s = vadd(s, e);
-    }
-    float sum = vsum(s);
-    for (; i < cols; i++) {
-        yr[i] = expf(xr[i] - mx);
-        sum += yr[i];
-    }
+    const float sum = exp_minus_max(xr, yr, cols);
+    long i;
     const vf inv = vset1(1.0f / sum);
     for (i = 0; i + VW <= cols; i += VW) vstore(yr + i, vmul(vload(yr + i), inv));
     for (; i < cols; i++) yr[i] *= 1.0f / sum;

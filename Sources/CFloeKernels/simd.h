@@ -118,3 +118,26 @@ FLOE_INLINE vf vload_n(const float *p, long n) { return n > 0 ? *p : 0.0f; }
 FLOE_INLINE void vstore_n(float *p, vf v, long n) { if (n > 0) *p = v; }
 #define vexp(x) expf(x)
 #endif
+
+/// y[i] = exp(x[i] − max x) for i < n (y may alias x); returns Σ y. The maximum is taken in
+/// vectors: a scalar fmaxf chain (each compare waiting on the last) is slow on long rows.
+FLOE_INLINE float exp_minus_max(const float *x, float *y, long n) {
+    vf mv = vset1(-INFINITY);
+    long i = 0;
+    for (; i + VW <= n; i += VW) mv = vmax(mv, vload(x + i));
+    float mx = vmaxall(mv);
+    for (; i < n; i++) mx = fmaxf(mx, x[i]);
+    const vf m = vset1(mx);
+    vf sum = vzero();
+    for (i = 0; i + VW <= n; i += VW) {
+        const vf e = vexp(vsub(vload(x + i), m));
+        vstore(y + i, e);
+        sum = vadd(sum, e);
+    }
+    float total = vsum(sum);
+    for (; i < n; i++) {
+        y[i] = expf(x[i] - mx);
+        total += y[i];
+    }
+    return total;
+}
