@@ -48,13 +48,7 @@ final class CublasLtMatmul: @unchecked Sendable {
         } catch {
             fatalError("\(error)")
         }
-        var alpha: Float = 1, beta: Float = 0
-        var algorithm = plan.algorithm
-        let status = StepProfiler.shared.measure("cublasLtMatmul") { lt.cublasLtMatmul(
-            handle, plan.description, &alpha, UnsafeRawPointer(bitPattern: UInt(weight)), plan.a,
-            UnsafeRawPointer(bitPattern: UInt(x)), plan.b, &beta, UnsafeRawPointer(bitPattern: UInt(output)), plan.d,
-            UnsafeMutableRawPointer(bitPattern: UInt(output)), plan.d, &algorithm, workspace.address, Self.workspaceBytes,
-            device.stream) }
+        let status = run(plan, x: x, weight: weight, output: output)
         if status != 0 { fatalError("cublasLtMatmul (\(rows)×\(inFeatures) · \(outFeatures)×\(inFeatures)ᵀ) failed with status \(status)") }
     }
 
@@ -81,13 +75,7 @@ final class CublasLtMatmul: @unchecked Sendable {
         guard lt.cublasLtMatmulDescSetAttribute(plan.description, Int32(FLOE_CUBLASLT_MATMUL_DESC_BIAS_POINTER), &pointer, 8) == 0 else {
             fatalError("setting the cuBLASLt bias pointer failed")
         }
-        var alpha: Float = 1, beta: Float = 0
-        var algorithm = plan.algorithm
-        let status = lt.cublasLtMatmul(
-            handle, plan.description, &alpha, UnsafeRawPointer(bitPattern: UInt(weight)), plan.a,
-            UnsafeRawPointer(bitPattern: UInt(x)), plan.b, &beta, UnsafeRawPointer(bitPattern: UInt(output)), plan.d,
-            UnsafeMutableRawPointer(bitPattern: UInt(output)), plan.d, &algorithm, workspace.address, Self.workspaceBytes,
-            device.stream)
+        let status = run(plan, x: x, weight: weight, output: output)
         if status != 0 {
             // cuBLASLt checks its arguments before it launches anything, so nothing was queued:
             // the caller falls back to the plain GEMM, for this shape from now on.
@@ -97,6 +85,19 @@ final class CublasLtMatmul: @unchecked Sendable {
             return false
         }
         return true
+    }
+
+    /// D = Aᵀ·B with `plan` on the device's stream (queued, not waited for).
+    private func run(_ plan: Plan, x: UInt64, weight: UInt64, output: UInt64) -> cublasStatus_t {
+        var alpha: Float = 1, beta: Float = 0
+        var algorithm = plan.algorithm
+        return StepProfiler.shared.measure("cublasLtMatmul") {
+            lt.cublasLtMatmul(
+                handle, plan.description, &alpha, UnsafeRawPointer(bitPattern: UInt(weight)), plan.a,
+                UnsafeRawPointer(bitPattern: UInt(x)), plan.b, &beta, UnsafeRawPointer(bitPattern: UInt(output)), plan.d,
+                UnsafeMutableRawPointer(bitPattern: UInt(output)), plan.d, &algorithm, workspace.address, Self.workspaceBytes,
+                device.stream)
+        }
     }
 
     private func plan(_ key: Key, bias: UInt64 = 0) throws -> Plan {
