@@ -2,34 +2,32 @@ import CFloeCUDA
 import FloeTensor
 
 /// A step's attention metadata on the device, uploaded once and shared by every layer:
-/// `[slot(n) | visibleKeys(n) | tableOffset(n) | pagedVisibleKeys(n) | block tables…]` as int32.
-/// `pagedVisibleKeys` is `visibleKeys` with 0 for the tokens of `gemmSequences`, whose attention
-/// goes through cuBLASLt instead of the paged kernel.
+/// `[slot(n) | visibleKeys(n) | tableOffset(n) | pagedVisibleKeys(n) | block tables… | flash tiles…]`
+/// as int32. `pagedVisibleKeys` is `visibleKeys` with 0 for the tokens of the chunks that take
+/// the flash kernel (`flashTiles`, five ints per 64-query tile: see FlashAttentionKernels).
 struct DeviceAttentionMetadata {
-    /// A prefill chunk long enough for the GEMM path: its rows, context and block table.
-    struct GEMMSequence {
-        let firstRow: Int, queryCount: Int, contextLength: Int, tableOffset: Int
-    }
-
     let host: AttentionMetadata
     let buffer: Storage
     let tokenCount: Int
     let maxVisibleKeys: Int
-    let gemmSequences: [GEMMSequence]
+    let tableWords: Int
+    /// Query tiles of the flash kernel, and the tokens they cover.
+    let flashTileCount: Int
+    let flashTokenCount: Int
 
     var slots: CUdeviceptr { buffer.deviceAddress }
     var visibleKeys: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(tokenCount * 4) }
     var tableOffsets: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(2 * tokenCount * 4) }
     var pagedVisibleKeys: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(3 * tokenCount * 4) }
     var tables: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(4 * tokenCount * 4) }
-    var gemmTokenCount: Int { gemmSequences.reduce(0) { $0 + $1.queryCount } }
+    var flashTiles: CUdeviceptr { buffer.deviceAddress + CUdeviceptr((4 * tokenCount + tableWords) * 4) }
 }
 
 extension CUDABackend {
-    /// Whether a prefill chunk of `queries` tokens over `context` keys runs attention as
-    /// cuBLASLt GEMMs (long chunks) rather than in the paged kernel.
-    public static func prefillUsesGEMMAttention(queries: Int, context: Int) -> Bool {
-        AttentionKernels.usesGEMMPath(queries: queries, context: context)
+    /// Whether a chunk of `queries` tokens with heads of `headDim` attends in the tensor-core
+    /// flash kernel (prefill chunks) rather than the paged kernel (decodes, short chunks).
+    public static func usesFlashAttention(queries: Int, headDim: Int) -> Bool {
+        queries >= AttentionKernels.flashMinimumQueries && FlashAttentionKernels.supports(headDim: headDim)
     }
 
     /// The device copy of `metadata`, uploading it only when it differs from the last one.
@@ -40,33 +38,46 @@ extension CUDABackend {
         var visible = [Int32](repeating: 0, count: n), offsets = [Int32](repeating: 0, count: n)
         var tables: [Int32] = []
         var maxVisible = 0
-        var gemmSequences: [DeviceAttentionMetadata.GEMMSequence] = []
+        // (key tiles, five words) per flash tile: sorted so the longest tiles start first.
+        var flashTiles: [(work: Int, words: [Int32])] = []
+        var pagedVisible: [Int32] = []
+        var flashTokens = 0
         for sequence in metadata.sequences {
             let offset = Int32(tables.count)
             tables += sequence.blockTable
-            let first = sequence.contextLength - sequence.queryTokens.count
+            let count = sequence.queryTokens.count, first = sequence.contextLength - count
             for (i, row) in sequence.queryTokens.enumerated() {
                 visible[row] = Int32(first + i + 1)
                 offsets[row] = offset
                 maxVisible = max(maxVisible, first + i + 1)
             }
-            if matmul != nil, AttentionKernels.usesGEMMPath(queries: sequence.queryTokens.count, context: sequence.contextLength) {
-                gemmSequences.append(.init(
-                    firstRow: sequence.queryTokens.lowerBound, queryCount: sequence.queryTokens.count,
-                    contextLength: sequence.contextLength, tableOffset: Int(offset)))
+            guard count >= AttentionKernels.flashMinimumQueries else { continue }
+            flashTokens += count
+            let tile = FlashAttentionKernels.queriesPerBlock
+            for start in stride(from: 0, to: count, by: tile) {
+                let rows = min(tile, count - start)
+                let words = [Int32(sequence.queryTokens.lowerBound + start), Int32(rows), Int32(first + start), Int32(sequence.contextLength), offset]
+                flashTiles.append((first + start + rows, words))
             }
         }
-        var pagedVisible = visible
-        for sequence in gemmSequences { for row in sequence.firstRow..<(sequence.firstRow + sequence.queryCount) { pagedVisible[row] = 0 } }
+        if flashTokens > 0 {
+            pagedVisible = visible
+            for sequence in metadata.sequences where sequence.queryTokens.count >= AttentionKernels.flashMinimumQueries {
+                for row in sequence.queryTokens { pagedVisible[row] = 0 }
+            }
+        }
+        flashTiles.sort { $0.work > $1.work }
         words += visible
         words += offsets
-        words += pagedVisible
+        words += flashTokens > 0 ? pagedVisible : visible
         words += tables
+        words += flashTiles.flatMap(\.words)
         // A fresh buffer each time: the previous step's may still be read by queued kernels.
         let buffer = deviceStorage(bytes: words.count * 4)
         words.withUnsafeBytes { staging.upload($0.baseAddress!, bytes: $0.count, to: buffer.deviceAddress) }
         let uploaded = DeviceAttentionMetadata(
-            host: metadata, buffer: buffer, tokenCount: n, maxVisibleKeys: maxVisible, gemmSequences: gemmSequences)
+            host: metadata, buffer: buffer, tokenCount: n, maxVisibleKeys: maxVisible, tableWords: tables.count,
+            flashTileCount: flashTiles.count, flashTokenCount: flashTokens)
         attentionMetadata = uploaded
         return uploaded
     }
@@ -125,13 +136,16 @@ extension CUDABackend {
         } else {
             (partialAcc, partialML) = (0, 0)
         }
-        if meta.gemmTokenCount < n {
+        // Prefill chunks take the flash kernel when the head size has one; the paged kernel
+        // takes everything else (pagedVisibleKeys hides the flash tokens from it).
+        let flash = meta.flashTileCount > 0 && FlashAttentionKernels.supports(headDim: hd)
+        if !flash || meta.flashTokenCount < n {
             let sharedBytes = AttentionKernels.sharedBytes(group: group, headDim: hd)
             if sharedBytes > 48 << 10 { allowDynamicSharedMemory(kernel, bytes: AttentionKernels.sharedBytes(group: AttentionKernels.maxGroup, headDim: hd)) }
             module.launch(kernel, grid: (n, kvHeads, splits), block: AttentionKernels.warps * 32,
                 sharedBytes: sharedBytes,
                 KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache)
-                    .pointer(meta.gemmSequences.isEmpty ? meta.visibleKeys : meta.pagedVisibleKeys)
+                    .pointer(flash ? meta.pagedVisibleKeys : meta.visibleKeys)
                     .pointer(meta.tableOffsets).pointer(meta.tables).tensor(out).pointer(partialAcc).pointer(partialML)
                     .int(heads).int(kvHeads).int(hd).int(metadata.blockSize).float(scale).int(splits).int(keysPerSplit))
             if splits > 1 {
@@ -139,41 +153,12 @@ extension CUDABackend {
                     KernelArguments().pointer(partialAcc).pointer(partialML).tensor(out).int(hd).int(splits))
             }
         }
-        for sequence in meta.gemmSequences {
-            gemmAttention(sequence, query: query, keyCache: keyCache, valueCache: valueCache, meta: meta, scale: scale, into: out)
-        }
-    }
-
-    /// One long prefill chunk's attention as two tensor-core GEMMs per KV head around a causal
-    /// softmax (probabilities in bf16, as flash attention keeps them), instead of the paged
-    /// kernel's one-token-per-block CUDA-core loop.
-    private func gemmAttention(
-        _ sequence: DeviceAttentionMetadata.GEMMSequence, query: Tensor, keyCache: Tensor, valueCache: Tensor,
-        meta: DeviceAttentionMetadata, scale: Float, into out: Tensor
-    ) {
-        guard let matmul else { return }
-        let heads = query.shape[1], hd = query.shape[2], kvHeads = keyCache.shape[1], group = heads / kvHeads
-        let nq = sequence.queryCount, ctx = sequence.contextLength, ctxPad = (ctx + 7) / 8 * 8, rows = group * nq
-        let keys = scratchBuffer("prefill-keys", bytes: ctxPad * hd * 2).deviceAddress
-        let valuesT = scratchBuffer("prefill-values", bytes: ctxPad * hd * 2).deviceAddress
-        let packed = scratchBuffer("prefill-queries", bytes: rows * hd * 2).deviceAddress
-        let scores = scratchBuffer("prefill-scores", bytes: rows * ctxPad * 4).deviceAddress
-        let probabilities = scratchBuffer("prefill-probabilities", bytes: rows * ctxPad * 2).deviceAddress
-        let outputs = scratchBuffer("prefill-outputs", bytes: rows * hd * 4).deviceAddress
-        let table = meta.tables + CUdeviceptr(sequence.tableOffset * 4)
-        let threads = Self.rowThreads(hd)
-        for g in 0..<kvHeads {
-            module.launch("gather_kv_dense", grid: (ctxPad, 1, 1), block: threads,
-                KernelArguments().tensor(keyCache).tensor(valueCache).pointer(table).int(meta.host.blockSize).int(ctx).int(ctxPad)
-                    .int(kvHeads).int(hd).int(g).pointer(keys).pointer(valuesT))
-            module.launch("pack_queries", grid: (nq, group, 1), block: threads,
-                KernelArguments().tensor(query).pointer(packed).int(sequence.firstRow).int(nq).int(heads).int(group).int(hd).int(g).float(scale))
-            matmul.multiply(x: packed, weight: keys, output: scores, rows: rows, inFeatures: hd, outFeatures: ctxPad, dtype: .bf16)
-            module.launch("causal_softmax_bf16", grid: (rows, 1, 1), block: Self.rowThreads(min(ctxPad, 1024)),
-                KernelArguments().pointer(scores).pointer(probabilities).int(nq).int(ctx).int(ctxPad))
-            matmul.multiply(x: probabilities, weight: valuesT, output: outputs, rows: rows, inFeatures: ctxPad, outFeatures: hd, dtype: .bf16)
-            module.launch("scatter_attention_rows", grid: (nq, group, 1), block: threads,
-                KernelArguments().pointer(outputs).tensor(out).int(sequence.firstRow).int(nq).int(heads).int(group).int(hd).int(g))
+        if flash {
+            let name = "flash_attention_paged_\(hd)", sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
+            if sharedBytes > 48 << 10 { allowDynamicSharedMemory(name, bytes: sharedBytes) }
+            module.launch(name, grid: (meta.flashTileCount, heads, 1), block: FlashAttentionKernels.threads, sharedBytes: sharedBytes,
+                KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache).pointer(meta.flashTiles).pointer(meta.tables)
+                    .tensor(out).pointer(0).int(heads).int(kvHeads).int(metadata.blockSize).float(scale * 1.4426950408889634))  // log2(e): the kernel works in base 2
         }
     }
 }

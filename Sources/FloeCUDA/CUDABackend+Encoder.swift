@@ -143,8 +143,13 @@ extension CUDABackend: EncoderBackend {
             rows: n, inFeatures: d, outFeatures: 3 * d, dtype: dtype, outputDType: dtype)
         else { return composed() }  // no 16-bit-output plan for this shape
         let context16 = scratchBuffer("encoder-context16", bytes: n * d * 2).deviceAddress
-        launchEncoderAttention(dtype == .bf16 ? "encoder_attention_bf16_" : "encoder_attention_f16_", qkv: qkv16, out: context16,
-            sequenceLengths: sequenceLengths, heads: heads, headDim: d / heads, scale: scale)
+        if FlashAttentionKernels.supports(headDim: d / heads), d % 8 == 0, !encoderAttentionOnCUDACores {
+            launchPackedFlashAttention(bf16: dtype == .bf16, qkv: qkv16, out: context16, sequenceLengths: sequenceLengths,
+                heads: heads, headDim: d / heads, scale: scale)
+        } else {
+            launchEncoderAttention(dtype == .bf16 ? "encoder_attention_bf16_" : "encoder_attention_f16_", qkv: qkv16, out: context16,
+                sequenceLengths: sequenceLengths, heads: heads, headDim: d / heads, scale: scale)
+        }
         if !matmul.multiply(x: context16, weight: output.deviceAddress, bias: outputBias.deviceAddress, output: out.deviceAddress,
             rows: n, inFeatures: d, outFeatures: d, dtype: dtype)
         {
@@ -152,6 +157,27 @@ extension CUDABackend: EncoderBackend {
             module.launch("add_bias", grid: (elementBlocks(n * d), 1, 1), block: 256,
                 KernelArguments().tensor(out).tensor(outputBias).int64(n * d).int(d))
         }
+    }
+
+    /// The tensor-core flash kernel over packed 16-bit Q/K/V rows: a block per (64-query tile of a
+    /// sequence, head), longest sequences first.
+    private func launchPackedFlashAttention(bf16: Bool, qkv: CUdeviceptr, out: CUdeviceptr, sequenceLengths: [Int], heads: Int, headDim hd: Int, scale: Float) {
+        let tile = FlashAttentionKernels.queriesPerBlock
+        var tiles: [(length: Int, words: [Int32])] = []
+        var start = 0
+        for length in sequenceLengths {
+            for first in stride(from: 0, to: length, by: tile) {
+                tiles.append((length, [Int32(start + first), Int32(min(tile, length - first)), 0, Int32(length), Int32(start)]))
+            }
+            start += length
+        }
+        guard !tiles.isEmpty else { return }
+        tiles.sort { $0.length > $1.length }
+        let table = uploadIndices(tiles.flatMap(\.words), purpose: "encoder-flash-tiles")
+        let name = "flash_attention_packed_\(bf16 ? "bf16" : "f16")_\(hd)", sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
+        if sharedBytes > 48 << 10 { allowDynamicSharedMemory(name, bytes: sharedBytes) }
+        module.launch(name, grid: (tiles.count, heads, 1), block: FlashAttentionKernels.threads, sharedBytes: sharedBytes,
+            KernelArguments().pointer(qkv).pointer(table).pointer(out).int(heads).float(scale * 1.4426950408889634))  // log2(e): base 2
     }
 
     /// One attention kernel launch over the ragged batch: a block per (sequence, head, query tile).

@@ -56,8 +56,10 @@ extension CUDABackend {
         // small blocks that even a 1024-row projection keeps every SM streaming weights.
         let aligned = inFeatures % 8 == 0 && weight.deviceAddress % 16 == 0 && x.deviceAddress % 16 == 0
         if tiledGEMV, aligned, n <= GEMVKernels.tiledMaxTokens, weight.dtype != .f32 {
-            let kernel = (weight.dtype == .bf16 ? "gemv_tiled_bf16_" : "gemv_tiled_f16_") + String(n)
-            module.launch(kernel, grid: ((outFeatures + GEMVKernels.tileRows - 1) / GEMVKernels.tileRows, 1, 1),
+            let small = smallGEMVTiles && outFeatures < GEMVKernels.tileRows * GEMVKernels.smallTileBlocksPerSM * device.multiprocessorCount
+            let rowsPerBlock = small ? 4 : GEMVKernels.tileRows
+            let kernel = (small ? "gemv_tiled4_" : "gemv_tiled_") + (weight.dtype == .bf16 ? "bf16_" : "f16_") + String(n)
+            module.launch(kernel, grid: ((outFeatures + rowsPerBlock - 1) / rowsPerBlock, 1, 1),
                 block: GEMVKernels.threadsPerBlock,
                 KernelArguments().tensor(x).tensor(weight).tensor(bias).tensor(out).int(inFeatures).int(outFeatures))
             return

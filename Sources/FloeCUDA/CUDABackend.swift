@@ -30,6 +30,11 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     /// Whether batches of ≤ 2 tokens take the tiled GEMV (the default) rather than the
     /// warp-per-row kernel (`FLOE_CUDA_GEMV=rows`, kept for comparison on new cards).
     let tiledGEMV: Bool
+    /// Whether matrices with few rows take 4-row GEMV tiles (`GEMVKernels.smallTileBlocksPerSM`).
+    let smallGEMVTiles: Bool
+    /// Whether the 16-bit encoder attention keeps the CUDA-core tiled kernel instead of the
+    /// tensor-core flash kernel (`FLOE_CUDA_ENCODER_ATTENTION=tiled`, for comparison).
+    let encoderAttentionOnCUDACores: Bool
     /// Kernels already allowed more than 48 KiB of dynamic shared memory.
     var sharedMemoryOptIns: Set<String> = []
 
@@ -46,6 +51,8 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         gemvMaxTokens = ProcessInfo.processInfo.environment["FLOE_CUDA_GEMV_MAX_TOKENS"].flatMap(Int.init)
             .map { min(max($0, 0), GEMVKernels.maxTokens) } ?? GEMVKernels.preferredMaxTokens
         tiledGEMV = ProcessInfo.processInfo.environment["FLOE_CUDA_GEMV"] != "rows"
+        smallGEMVTiles = ProcessInfo.processInfo.environment["FLOE_CUDA_GEMV_SMALL_TILES"] != "0"
+        encoderAttentionOnCUDACores = ProcessInfo.processInfo.environment["FLOE_CUDA_ENCODER_ATTENTION"] == "tiled"
         staging = try PinnedStaging(device: device)
         let compiler = KernelCompiler(nvrtc: device.libraries.nvrtc, cacheFolder: kernelCacheFolder)
         module = try CUDAModule(device: device, cubin: compiler.compile(KernelSource.all, architecture: device.architecture))

@@ -25,6 +25,9 @@ extension OpChecks {
         // The attention sublayer's 16-bit fused path (the composed ops are checked one by one above).
         selfAttention(heads: 12, hd: 32, lengths: [7, 1, 50, 33, 64])
         selfAttention(heads: 12, hd: 64, lengths: [1, 300, 2, 65, 31])
+        selfAttention(heads: 12, hd: 64, lengths: [512, 64, 129])  // flash: several key tiles, whole and partial
+        selfAttention(heads: 4, hd: 128, lengths: [17, 200, 1])
+        selfAttention(heads: 6, hd: 32, lengths: (0..<200).map { 1 + $0 * 7 % 60 })
         for mode in PoolingMode.allCases {
             pool(lengths: [1, 5, 512, 3], d: 384, mode: mode)
             pool(lengths: [2, 1, 9], d: 37, mode: mode)

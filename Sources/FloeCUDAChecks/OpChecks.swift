@@ -46,8 +46,10 @@ public struct OpChecks {
         attention(heads: 12, kvHeads: 12, hd: 96, contexts: [130], queries: [130])                  // odd head size, MHA
         attention(heads: 32, kvHeads: 8, hd: 128, contexts: [300, 50, 1001], queries: [80, 1, 1])   // prefill chunk + decodes
         attention(heads: 14, kvHeads: 2, hd: 64, contexts: [70, 64], queries: [70, 64])            // two prefill chunks
-        attention(heads: 32, kvHeads: 8, hd: 128, contexts: [1100, 40], queries: [520, 1])         // GEMM prefill chunk
-        attention(heads: 14, kvHeads: 2, hd: 64, contexts: [2100, 300], queries: [64, 300])        // GEMM chunk + paged chunk
+        attention(heads: 32, kvHeads: 8, hd: 128, contexts: [1100, 40], queries: [520, 1])         // long flash chunk after cached keys
+        attention(heads: 14, kvHeads: 2, hd: 64, contexts: [2100, 300], queries: [64, 300])        // two flash chunks, many key tiles
+        attention(heads: 4, kvHeads: 2, hd: 32, contexts: [16, 47, 15], queries: [16, 15, 15])     // flash threshold: 16 vs 15 queries
+        attention(heads: 6, kvHeads: 6, hd: 96, contexts: [200, 129], queries: [65, 129])          // flash hd 96, tiles of 1 and 65 rows
         attention(heads: 4, kvHeads: 1, hd: 32, contexts: [77, 5], queries: [1, 1])               // hd 32 vector loads
         attention(heads: 8, kvHeads: 2, hd: 256, contexts: [90, 300], queries: [1, 2])            // hd 256 vector loads
         ropeAndStoreKV(heads: 9, kvHeads: 3, hd: 64, n: 5, style: .interleaved)
@@ -259,11 +261,11 @@ public struct OpChecks {
         gpu.attention(query: device(q, [n, heads, hd]), keyCache: deviceK, valueCache: deviceV, metadata: metadata, scale: scale, into: out)
         let label = "heads \(heads)/\(kvHeads) hd \(hd) contexts \(contexts) queries \(queries)"
         compare("ops", "storeKV \(label)", bf16Floats(gpu.readBytes(deviceK)), hostK.floats, relative: 0)
-        // Long chunks (`prefillUsesGEMMAttention`) go through tensor-core GEMMs with bf16 queries and
-        // probabilities (as flash attention does): bf16 tolerance there, f32 elsewhere.
-        let gemmPath = zip(queries, contexts).contains { CUDABackend.prefillUsesGEMMAttention(queries: $0, context: $1) }
-        compare("ops", "attention \(label)\(gemmPath ? " (GEMM prefill)" : "")", gpu.readFloats(out), expected.floats,
-            relative: gemmPath ? 1e-2 : 2e-5)
+        // Prefill chunks (`usesFlashAttention`) run on tensor cores with bf16 queries and
+        // probabilities: bf16 tolerance there, f32 elsewhere.
+        let flash = queries.contains { CUDABackend.usesFlashAttention(queries: $0, headDim: hd) }
+        compare("ops", "attention \(label)\(flash ? " (flash)" : "")", gpu.readFloats(out), expected.floats,
+            relative: flash ? 1e-2 : 2e-5)
     }
 
     /// The fused RoPE + KV write against the reference's rope, rope, storeKV.

@@ -9,17 +9,10 @@
 /// the first visible_keys[t] positions of its sequence.
 enum AttentionKernels {
     static let warps = 4
-    /// Prefill chunks take the GEMM path (cuBLASLt) when they have at least this many query
-    /// tokens and at least `gemmMinimumScores` query·key pairs. The path costs 6 launches per
-    /// KV head and sequence, so many short prompts (64 prompts of 128 tokens: ~25k launches a
-    /// step) stay on the paged kernel, while a 512-token chunk of a long prompt does not.
-    static let gemmMinimumQueryTokens = 64
-    static let gemmMinimumScores = 1 << 17
-
-    /// Whether a chunk of `queries` tokens over `context` keys attends through GEMMs.
-    static func usesGEMMPath(queries: Int, context: Int) -> Bool {
-        queries >= gemmMinimumQueryTokens && queries * context >= gemmMinimumScores
-    }
+    /// Sequences with at least this many query tokens in a step (prefill chunks) attend in the
+    /// tensor-core flash kernel (FlashAttentionKernels) when their head size has one: below it, a
+    /// 64-query tile would be mostly empty and the paged kernel's GQA sharing wins.
+    static let flashMinimumQueries = 16
     static let maxGroup = 8
     static let maxHeadDim = 256
 
@@ -327,52 +320,6 @@ FLOE_ATTENTION(paged_attention_32, 1, 4)
 FLOE_ATTENTION(paged_attention_64, 2, 4)
 FLOE_ATTENTION(paged_attention_128, 4, 4)
 FLOE_ATTENTION(paged_attention_256, 8, 1)
-
-// Prefill through tensor-core GEMMs (cuBLASLt), for sequences with many query tokens: per KV
-// head g, S = Q_g · K_gᵀ, P = causal softmax(S) in bf16, O_g = P · V_g. These kernels move the
-// operands into dense, 16-byte-aligned layouts: K [ctx_pad, hd], Vᵀ [hd, ctx_pad], the group's
-// queries stacked head-major as rows gi * nq + i, and back.
-extern "C" __global__ void gather_kv_dense(const u16* key_cache, const u16* value_cache, const int* table, int block_size,
-                                           int ctx, int ctx_pad, int kv_heads, int hd, int g, u16* keys, u16* values_t) {
-    const int j = blockIdx.x;
-    size_t source = 0;
-    if (j < ctx) source = ((size_t)(table[j / block_size] * block_size + j % block_size) * kv_heads + g) * hd;
-    for (int d = threadIdx.x; d < hd; d += blockDim.x) {
-        const u16 k = j < ctx ? key_cache[source + d] : (u16)0;
-        const u16 v = j < ctx ? value_cache[source + d] : (u16)0;
-        keys[(size_t)j * hd + d] = k;
-        values_t[(size_t)d * ctx_pad + j] = v;
-    }
-}
-
-extern "C" __global__ void pack_queries(const float* q, u16* packed, int first_row, int nq, int heads, int group, int hd, int g, float scale) {
-    const int i = blockIdx.x, gi = blockIdx.y;
-    const float* source = q + ((size_t)(first_row + i) * heads + (size_t)g * group + gi) * hd;
-    u16* target = packed + ((size_t)gi * nq + i) * hd;
-    for (int d = threadIdx.x; d < hd; d += blockDim.x) target[d] = f32_to_bf16(source[d] * scale);
-}
-
-// Row r = gi * nq + i is query i of the chunk, which sees the first ctx - nq + i + 1 keys.
-extern "C" __global__ void causal_softmax_bf16(const float* scores, u16* probabilities, int nq, int ctx, int ctx_pad) {
-    const int i = blockIdx.x % nq;
-    const int visible = ctx - nq + i + 1;
-    const float* sr = scores + (size_t)blockIdx.x * ctx_pad;
-    u16* pr = probabilities + (size_t)blockIdx.x * ctx_pad;
-    float m = -FLOE_INFINITY;
-    for (int j = threadIdx.x; j < visible; j += blockDim.x) m = fmaxf(m, sr[j]);
-    m = block_max(m);
-    float sum = 0.f;
-    for (int j = threadIdx.x; j < visible; j += blockDim.x) sum += __expf(sr[j] - m);
-    const float inverse = 1.f / block_sum(sum);
-    for (int j = threadIdx.x; j < ctx_pad; j += blockDim.x) pr[j] = j < visible ? f32_to_bf16(__expf(sr[j] - m) * inverse) : (u16)0;
-}
-
-extern "C" __global__ void scatter_attention_rows(const float* o, float* out, int first_row, int nq, int heads, int group, int hd, int g) {
-    const int i = blockIdx.x, gi = blockIdx.y;
-    const float* source = o + ((size_t)gi * nq + i) * hd;
-    float* target = out + ((size_t)(first_row + i) * heads + (size_t)g * group + gi) * hd;
-    for (int d = threadIdx.x; d < hd; d += blockDim.x) target[d] = source[d];
-}
 
 // Merges the split-K partials of each (token, head): block per (token, head).
 extern "C" __global__ void attention_combine(const float* partial_acc, const float* partial_ml, float* out, int hd, int splits) {

@@ -16,6 +16,9 @@ enum GEMVKernels {
     /// The tiled kernels (`gemv_tiled_*`): weight rows per block of 256 threads, and the most
     /// token rows they take.
     static let tileRows = 8
+    /// Matrices whose 8-row tiles would give fewer blocks than this per SM take 4-row tiles
+    /// (`gemv_tiled4_*`); `FLOE_CUDA_GEMV_SMALL_TILES=0` turns that off, for comparison.
+    static let smallTileBlocksPerSM = 6
     static let tiledMaxTokens = 2
 
     static let source = #"""
@@ -207,32 +210,32 @@ __device__ __forceinline__ float dot8(uint4 p, float4 a, float4 b) {
 }
 
 // acc[r][t] += rows[r] · x[t] over this thread's chunks; null rows (past the end) read nothing.
-template <class T, int N>
-__device__ __forceinline__ void tile_dot(const float* __restrict__ x, const u16* const* rows, int in, float (&acc)[GEMV_TILE_ROWS][N]) {
+template <class T, int N, int R = GEMV_TILE_ROWS>
+__device__ __forceinline__ void tile_dot(const float* __restrict__ x, const u16* const* rows, int in, float (&acc)[R][N]) {
     const int chunks = in >> 3;
-#pragma unroll 2
+#pragma unroll (16 / R)  // 16 weight loads in flight per thread
     for (int c = threadIdx.x; c < chunks; c += GEMV_TILE_WARPS * 32) {
-        uint4 wv[GEMV_TILE_ROWS];
+        uint4 wv[R];
 #pragma unroll
-        for (int r = 0; r < GEMV_TILE_ROWS; r++)
+        for (int r = 0; r < R; r++)
             wv[r] = rows[r] ? __ldg(reinterpret_cast<const uint4*>(rows[r]) + c) : make_uint4(0u, 0u, 0u, 0u);
 #pragma unroll
         for (int t = 0; t < N; t++) {
             const float4* xt = reinterpret_cast<const float4*>(x + (size_t)t * in) + 2 * c;
             const float4 a = rounded<T>(__ldg(xt)), b = rounded<T>(__ldg(xt + 1));
 #pragma unroll
-            for (int r = 0; r < GEMV_TILE_ROWS; r++) acc[r][t] += dot8<T>(wv[r], a, b);
+            for (int r = 0; r < R; r++) acc[r][t] += dot8<T>(wv[r], a, b);
         }
     }
 }
 
 // sums[r * N + t] = the block's total of acc[r][t] (sums in shared memory; all threads call).
-template <int N>
-__device__ __forceinline__ void tile_reduce(float (&acc)[GEMV_TILE_ROWS][N], float* sums) {
-    __shared__ float partial[GEMV_TILE_ROWS * N][GEMV_TILE_WARPS];
+template <int N, int R = GEMV_TILE_ROWS>
+__device__ __forceinline__ void tile_reduce(float (&acc)[R][N], float* sums) {
+    __shared__ float partial[R * N][GEMV_TILE_WARPS];
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
 #pragma unroll
-    for (int r = 0; r < GEMV_TILE_ROWS; r++) {
+    for (int r = 0; r < R; r++) {
 #pragma unroll
         for (int t = 0; t < N; t++) {
             const float v = warp_sum(acc[r][t]);
@@ -240,7 +243,7 @@ __device__ __forceinline__ void tile_reduce(float (&acc)[GEMV_TILE_ROWS][N], flo
         }
     }
     __syncthreads();
-    if (threadIdx.x < GEMV_TILE_ROWS * N) {
+    if (threadIdx.x < R * N) {
         float total = 0.f;
 #pragma unroll
         for (int w = 0; w < GEMV_TILE_WARPS; w++) total += partial[threadIdx.x][w];
@@ -249,23 +252,25 @@ __device__ __forceinline__ void tile_reduce(float (&acc)[GEMV_TILE_ROWS][N], flo
     __syncthreads();
 }
 
-template <class T, int N>
+// R rows per block: 8 by default, 4 for matrices with few rows (the O and down projections of
+// an 8B model make only 512 eight-row tiles, under four blocks per SM).
+template <class T, int N, int R>
 __device__ void gemv_tiled_impl(const float* __restrict__ x, const u16* __restrict__ w, const float* __restrict__ bias,
                                 float* __restrict__ y, int in, int out) {
-    __shared__ float sums[GEMV_TILE_ROWS * N];
-    const int row0 = blockIdx.x * GEMV_TILE_ROWS;
-    const u16* rows[GEMV_TILE_ROWS];
-    float acc[GEMV_TILE_ROWS][N];
+    __shared__ float sums[R * N];
+    const int row0 = blockIdx.x * R;
+    const u16* rows[R];
+    float acc[R][N];
 #pragma unroll
-    for (int r = 0; r < GEMV_TILE_ROWS; r++) {
+    for (int r = 0; r < R; r++) {
         rows[r] = row0 + r < out ? w + (size_t)(row0 + r) * in : nullptr;
 #pragma unroll
         for (int t = 0; t < N; t++) acc[r][t] = 0.f;
     }
-    tile_dot<T, N>(x, rows, in, acc);
-    tile_reduce<N>(acc, sums);
+    tile_dot<T, N, R>(x, rows, in, acc);
+    tile_reduce<N, R>(acc, sums);
     const int r = threadIdx.x / N, t = threadIdx.x % N;
-    if (threadIdx.x < GEMV_TILE_ROWS * N && row0 + r < out)
+    if (threadIdx.x < R * N && row0 + r < out)
         y[(size_t)t * out + row0 + r] = sums[threadIdx.x] + (bias ? bias[row0 + r] : 0.f);
 }
 
@@ -323,7 +328,9 @@ __device__ void gemv_tiled_gated_impl(const float* __restrict__ x, Projections p
 
 #define FLOE_GEMV_TILED(SUFFIX, T, N) \
     extern "C" __global__ void __launch_bounds__(256) gemv_tiled_##SUFFIX(const float* x, const u16* w, const float* bias, float* y, int in, int out) { \
-        gemv_tiled_impl<T, N>(x, w, bias, y, in, out); } \
+        gemv_tiled_impl<T, N, GEMV_TILE_ROWS>(x, w, bias, y, in, out); } \
+    extern "C" __global__ void __launch_bounds__(256) gemv_tiled4_##SUFFIX(const float* x, const u16* w, const float* bias, float* y, int in, int out) { \
+        gemv_tiled_impl<T, N, 4>(x, w, bias, y, in, out); } \
     extern "C" __global__ void __launch_bounds__(256) gemv_tiled_multi_##SUFFIX(const float* x, Projections p, int in, int gated) { \
         if (gated) gemv_tiled_gated_impl<T, N>(x, p, in); else gemv_tiled_multi_impl<T, N>(x, p, in); }
 FLOE_GEMV_TILED(bf16_1, BF16, 1) FLOE_GEMV_TILED(bf16_2, BF16, 2)

@@ -1,0 +1,281 @@
+/// Tensor-core flash attention for many queries at once: a decoder prefill chunk over the paged
+/// bf16 KV cache (causal, GQA), and an encoder's bidirectional attention over its packed 16-bit
+/// Q/K/V rows.
+///
+/// One block of 4 warps takes a tile of 64 queries of one head; each warp owns 16 of them. Keys
+/// and values stream through shared memory 64 at a time, double-buffered with `cp.async`. Each
+/// warp computes S = Q·Kᵀ for its 16 × 64 scores with `mma.sync` m16n8k16 (16-bit inputs, f32
+/// accumulators), updates an online softmax in registers (base 2, the scale folded in), and
+/// multiplies the probabilities — converted in registers to the A-operand layout, never stored —
+/// by V into a 16 × head-size f32 accumulator (FlashAttention-2's scheme). Neither scores nor
+/// probabilities touch memory.
+///
+/// The work list is a table of query tiles, five ints each: first query row, rows (≤ 64),
+/// position of the first query, keys of the sequence, and where its keys start (the block-table
+/// offset for the paged cache, the first token row for packed rows). A causal tile reads keys
+/// only up to its last query's position.
+///
+/// The source uses `cp_async16` from AttentionKernels, which precedes it in `KernelSource.all`.
+enum FlashAttentionKernels {
+    static let queriesPerBlock = 64
+    static let keysPerTile = 64
+    static let threads = 128
+    /// Head sizes with a kernel: a multiple of 32 (the key loop reads two 16-wide k-steps at a
+    /// time) up to 128 (the accumulators' registers).
+    static let headDims = [32, 64, 96, 128]
+
+    static func supports(headDim: Int) -> Bool { headDims.contains(headDim) }
+
+    /// Dynamic shared memory: two stages of a key tile and a value tile, rows padded by 16 bytes
+    /// so that `ldmatrix` reads eight rows from eight different bank groups.
+    static func sharedBytes(headDim: Int) -> Int { 2 * 2 * keysPerTile * (headDim + 8) * 2 }
+
+    static let source = #"""
+#define FA_ROWS 64
+#define FA_KEYS 64
+
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+__device__ __forceinline__ void cp_async_wait_one() { asm volatile("cp.async.wait_group 1;\n" ::: "memory"); }
+
+__device__ __forceinline__ void ldmatrix_x4(unsigned (&r)[4], const u16* p) {
+    const unsigned a = (unsigned)__cvta_generic_to_shared(p);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a) : "memory");
+}
+__device__ __forceinline__ void ldmatrix_x4_trans(unsigned (&r)[4], const u16* p) {
+    const unsigned a = (unsigned)__cvta_generic_to_shared(p);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a) : "memory");
+}
+
+// c += a · b for one 16×8 tile, k = 16; BF picks bf16 or f16 inputs.
+template <bool BF>
+__device__ __forceinline__ void mma_16816(float (&c)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+    if constexpr (BF) {
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    } else {
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    }
+}
+
+// Two floats as one register of two 16-bit values, `low` in the low half (the element with the
+// smaller column index in mma's fragment layouts).
+template <bool BF>
+__device__ __forceinline__ unsigned pack_pair(float low, float high) {
+    unsigned r;
+    if constexpr (BF) asm("cvt.rn.bf16x2.f32 %0, %1, %2;\n" : "=r"(r) : "f"(high), "f"(low));
+    else asm("cvt.rn.f16x2.f32 %0, %1, %2;\n" : "=r"(r) : "f"(high), "f"(low));
+    return r;
+}
+
+__device__ __forceinline__ float fast_exp2(float x) { float y; asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x)); return y; }
+
+// PAGED: q is f32 [rows][heads · HD] (the decoder's rotated queries), keys and values are the bf16
+// cache [slot][kv_heads · HD] addressed through `tables`. Otherwise q, k and v point into packed
+// 16-bit rows of `kv_stride` elements (q_stride the same) and sequences are contiguous.
+// Output: f32 rows (out32) and/or 16-bit rows (out16), both [rows][heads · HD].
+template <int HD, bool BF, bool PAGED>
+__device__ __forceinline__ void flash_attention_impl(
+    const void* q_source, const u16* k_source, const u16* v_source, const int* tiles, const int* tables,
+    float* out32, u16* out16, int heads, int kv_heads, int q_stride, int kv_stride, int block_size,
+    float scale_log2, int causal) {
+    constexpr int STRIDE = HD + 8;   // shared row, in 16-bit elements
+    constexpr int KSTEPS = HD / 16;  // mma k-steps over the head dimension
+    constexpr int DTILES = HD / 8;   // 8-wide output tiles
+    constexpr int CHUNKS = HD / 8;   // 16-byte pieces of a key row
+    extern __shared__ __align__(16) u16 fa_shared[];
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const int* tile = tiles + 5 * blockIdx.x;
+    const int row0 = tile[0], rows = tile[1], pos0 = tile[2], kv_len = tile[3], kv_base = tile[4];
+    const int h = blockIdx.y, kvh = h / (heads / kv_heads);
+    const int kv_end = causal ? min(kv_len, pos0 + rows) : kv_len;
+    const int key_tiles = (kv_end + FA_KEYS - 1) / FA_KEYS;
+    const int r_lo = warp * 16 + g, r_hi = r_lo + 8;
+
+    // This warp's 16 query rows as A fragments, for every k-step of the head dimension.
+    unsigned qa[KSTEPS][4];
+#pragma unroll
+    for (int kk = 0; kk < KSTEPS; kk++) {
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const int r = (i & 1) ? r_hi : r_lo, d = kk * 16 + (i >> 1) * 8 + 2 * t;
+            unsigned value = 0;
+            if (r < rows) {
+                const size_t at = (size_t)(row0 + r) * q_stride + (size_t)h * HD + d;
+                if constexpr (PAGED) {
+                    const float2 pair = *reinterpret_cast<const float2*>(static_cast<const float*>(q_source) + at);
+                    value = pack_pair<BF>(pair.x, pair.y);
+                } else {
+                    value = *reinterpret_cast<const unsigned*>(static_cast<const u16*>(q_source) + at);
+                }
+            }
+            qa[kk][i] = value;
+        }
+    }
+
+    // Key tile `index` into stage `stage`: 16-byte cp.async pieces, zeros past the visible keys
+    // (a value row of garbage times a zero probability could still make a NaN).
+    auto load_tile = [&](int index, int stage) {
+        u16* ks = fa_shared + stage * 2 * FA_KEYS * STRIDE;
+        u16* vs = ks + FA_KEYS * STRIDE;
+        for (int c = threadIdx.x; c < FA_KEYS * CHUNKS; c += blockDim.x) {
+            const int r = c / CHUNKS, part = c - r * CHUNKS, j = index * FA_KEYS + r;
+            u16* kd = ks + r * STRIDE + part * 8;
+            u16* vd = vs + r * STRIDE + part * 8;
+            if (j < kv_end) {
+                size_t row;
+                if constexpr (PAGED) row = (size_t)tables[kv_base + j / block_size] * block_size + j % block_size;
+                else row = (size_t)(kv_base + j);
+                const size_t at = row * kv_stride + (size_t)kvh * HD + part * 8;
+                cp_async16(kd, k_source + at);
+                cp_async16(vd, v_source + at);
+            } else {
+                *reinterpret_cast<uint4*>(kd) = make_uint4(0, 0, 0, 0);
+                *reinterpret_cast<uint4*>(vd) = make_uint4(0, 0, 0, 0);
+            }
+        }
+    };
+
+    float o[DTILES][4];
+#pragma unroll
+    for (int d = 0; d < DTILES; d++) o[d][0] = o[d][1] = o[d][2] = o[d][3] = 0.f;
+    float m[2] = {-FLOE_INFINITY, -FLOE_INFINITY}, l[2] = {0.f, 0.f};
+    const int qpos_lo = pos0 + r_lo, qpos_hi = pos0 + r_hi;
+
+    if (key_tiles > 0) load_tile(0, 0);
+    cp_async_commit();
+    for (int it = 0; it < key_tiles; it++) {
+        if (it + 1 < key_tiles) load_tile(it + 1, (it + 1) & 1);
+        cp_async_commit();
+        cp_async_wait_one();
+        __syncthreads();
+        const u16* ks = fa_shared + (it & 1) * 2 * FA_KEYS * STRIDE;
+        const u16* vs = ks + FA_KEYS * STRIDE;
+
+        // S = Q · Kᵀ: 8 tiles of 8 keys; one ldmatrix.x4 gives two k-steps of a key tile.
+        float s[8][4];
+#pragma unroll
+        for (int n = 0; n < 8; n++) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+#pragma unroll
+        for (int kk = 0; kk < KSTEPS; kk += 2) {
+#pragma unroll
+            for (int n = 0; n < 8; n++) {
+                unsigned b[4];
+                ldmatrix_x4(b, ks + (n * 8 + (lane & 7)) * STRIDE + kk * 16 + (lane >> 3) * 8);
+                mma_16816<BF>(s[n], qa[kk], b[0], b[1]);
+                mma_16816<BF>(s[n], qa[kk + 1], b[2], b[3]);
+            }
+        }
+
+        // Scale into base 2, mask, and update the running max (rows g and g + 8 of the warp).
+        const int key0 = it * FA_KEYS;
+        const bool whole = key0 + FA_KEYS <= kv_end && (!causal || key0 + FA_KEYS - 1 <= pos0 + warp * 16);
+        float top[2] = {-FLOE_INFINITY, -FLOE_INFINITY};
+#pragma unroll
+        for (int n = 0; n < 8; n++) {
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                float v = s[n][e] * scale_log2;
+                if (!whole) {
+                    const int key = key0 + n * 8 + 2 * t + (e & 1);
+                    const bool visible = key < kv_end && (!causal || key <= (e < 2 ? qpos_lo : qpos_hi));
+                    if (!visible) v = -FLOE_INFINITY;
+                }
+                s[n][e] = v;
+                top[e >> 1] = fmaxf(top[e >> 1], v);
+            }
+        }
+        float base[2], sum[2] = {0.f, 0.f};
+#pragma unroll
+        for (int i = 0; i < 2; i++) {
+            top[i] = fmaxf(top[i], __shfl_xor_sync(0xffffffffu, top[i], 1));
+            top[i] = fmaxf(top[i], __shfl_xor_sync(0xffffffffu, top[i], 2));
+            const float next = fmaxf(m[i], top[i]);
+            base[i] = next == -FLOE_INFINITY ? 0.f : next;  // a row with nothing visible yet
+            const float alpha = fast_exp2(m[i] - base[i]);
+            m[i] = next;
+            l[i] *= alpha;
+#pragma unroll
+            for (int d = 0; d < DTILES; d++) { o[d][2 * i] *= alpha; o[d][2 * i + 1] *= alpha; }
+        }
+#pragma unroll
+        for (int n = 0; n < 8; n++) {
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                s[n][e] = fast_exp2(s[n][e] - base[e >> 1]);
+                sum[e >> 1] += s[n][e];
+            }
+        }
+        l[0] += sum[0];
+        l[1] += sum[1];
+
+        // O += P · V: the score tiles 2kk and 2kk + 1 are exactly the A fragment of k-step kk;
+        // one ldmatrix.x4.trans gives the B fragments of two 8-wide output tiles.
+#pragma unroll
+        for (int kk = 0; kk < FA_KEYS / 16; kk++) {
+            const unsigned a[4] = {pack_pair<BF>(s[2 * kk][0], s[2 * kk][1]), pack_pair<BF>(s[2 * kk][2], s[2 * kk][3]),
+                                   pack_pair<BF>(s[2 * kk + 1][0], s[2 * kk + 1][1]), pack_pair<BF>(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+#pragma unroll
+            for (int dn = 0; dn < HD / 16; dn++) {
+                unsigned b[4];
+                ldmatrix_x4_trans(b, vs + (kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * STRIDE + dn * 16 + (lane >> 4) * 8);
+                mma_16816<BF>(o[2 * dn], a, b[0], b[1]);
+                mma_16816<BF>(o[2 * dn + 1], a, b[2], b[3]);
+            }
+        }
+        __syncthreads();  // the next iteration's load overwrites the other stage
+    }
+
+    float inverse[2];
+#pragma unroll
+    for (int i = 0; i < 2; i++) {
+        l[i] += __shfl_xor_sync(0xffffffffu, l[i], 1);
+        l[i] += __shfl_xor_sync(0xffffffffu, l[i], 2);
+        inverse[i] = l[i] > 0.f ? 1.f / l[i] : 0.f;
+    }
+    const int out_stride = heads * HD;
+#pragma unroll
+    for (int i = 0; i < 2; i++) {
+        const int r = i == 0 ? r_lo : r_hi;
+        if (r >= rows) continue;
+        const size_t at = (size_t)(row0 + r) * out_stride + (size_t)h * HD + 2 * t;
+#pragma unroll
+        for (int d = 0; d < DTILES; d++) {
+            const float x = o[d][2 * i] * inverse[i], y = o[d][2 * i + 1] * inverse[i];
+            if (out32) *reinterpret_cast<float2*>(out32 + at + d * 8) = make_float2(x, y);
+            if (out16) *reinterpret_cast<unsigned*>(out16 + at + d * 8) = pack_pair<BF>(x, y);
+        }
+    }
+}
+
+#define FLOE_FLASH_PAGED(HD) \
+    extern "C" __global__ void __launch_bounds__(128) flash_attention_paged_##HD(const float* q, const u16* key_cache, const u16* value_cache, \
+        const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int block_size, float scale_log2) { \
+        flash_attention_impl<HD, true, true>(q, key_cache, value_cache, tiles, tables, out32, out16, heads, kv_heads, heads * HD, \
+            kv_heads * HD, block_size, scale_log2, 1); }
+FLOE_FLASH_PAGED(32)
+FLOE_FLASH_PAGED(64)
+FLOE_FLASH_PAGED(96)
+FLOE_FLASH_PAGED(128)
+
+// Packed rows [token][q | k | v], each heads · HD wide; bidirectional.
+#define FLOE_FLASH_PACKED(NAME, HD, BF) \
+    extern "C" __global__ void __launch_bounds__(128) NAME(const u16* qkv, const int* tiles, u16* out, int heads, float scale_log2) { \
+        const int width = heads * HD; \
+        flash_attention_impl<HD, BF, false>(qkv, qkv + width, qkv + 2 * width, tiles, nullptr, nullptr, out, heads, heads, 3 * width, \
+            3 * width, 0, scale_log2, 0); }
+FLOE_FLASH_PACKED(flash_attention_packed_bf16_32, 32, true)
+FLOE_FLASH_PACKED(flash_attention_packed_bf16_64, 64, true)
+FLOE_FLASH_PACKED(flash_attention_packed_bf16_96, 96, true)
+FLOE_FLASH_PACKED(flash_attention_packed_bf16_128, 128, true)
+FLOE_FLASH_PACKED(flash_attention_packed_f16_32, 32, false)
+FLOE_FLASH_PACKED(flash_attention_packed_f16_64, 64, false)
+FLOE_FLASH_PACKED(flash_attention_packed_f16_96, 96, false)
+FLOE_FLASH_PACKED(flash_attention_packed_f16_128, 128, false)
+"""#
+}
