@@ -13,6 +13,13 @@ struct GEMMInputCopy {
     let dtype: DType
     /// `device.streamWork` right after the producer was enqueued.
     let streamWork: Int
+
+    /// The copy, if it holds the values a GEMM needs: those of the f32 tensor at `source`
+    /// (`elements` of them) in `dtype`, with the stream's work count now `streamWork` (anything
+    /// enqueued since the producer may have changed the f32 values).
+    func copy(of source: CUdeviceptr, elements: Int, dtype: DType, streamWork: Int) -> CUdeviceptr? {
+        source == self.source && elements == self.elements && dtype == self.dtype && streamWork == self.streamWork ? copy : nil
+    }
 }
 
 /// GEMM inputs without conversion passes.
@@ -63,10 +70,8 @@ extension CUDABackend {
 
     /// The fresh 16-bit copy of `x` in `dtype` a producer offered, or nil.
     func freshGEMMInput(_ x: Tensor, dtype: DType) -> CUdeviceptr? {
-        guard let offered = gemmInputCopy, offered.streamWork == device.streamWork, offered.source == x.deviceAddress,
-            offered.elements == x.elementCount, offered.dtype == dtype, x.dtype == .f32
-        else { return nil }
-        return offered.copy
+        guard x.dtype == .f32 else { return nil }
+        return gemmInputCopy?.copy(of: x.deviceAddress, elements: x.elementCount, dtype: dtype, streamWork: device.streamWork)
     }
 
     /// The activations as a GEMM reads them: x itself for f32 weights; for 16-bit weights the
