@@ -5,8 +5,9 @@ import FloeTensor
 /// GEMM inputs written by their producers (CUDABackend+GEMMInput) and the 16-bit gated MLP
 /// (`gatedFeedForward`), against `ReferenceOps`. A norm followed by a GEMM must hand it its
 /// 16-bit copy (no conversion pass: `gemmInputConversions` unchanged) with the right values; a
-/// copy made stale by anything in between (a kernel or a host write into the norm's output, a
-/// GEMM of another tensor) must not be read. Outputs are poisoned with NaN first.
+/// copy made stale by anything in between (a kernel, a host write or an earlier GEMM writing
+/// into the norm's output) must not be read, nor may a GEMM of another tensor read it. Outputs
+/// are poisoned with NaN first.
 extension OpChecks {
     mutating func gemmInputOps() {
         // Gated MLP: the GEMV path (3 rows: composed ops), the 16-bit cuBLASLt path at 70 and
