@@ -4,12 +4,17 @@ import FloeTensor
 /// The encoder ops on the GPU (kernels in EncoderKernels): BERT-family embedding models run on
 /// the same stream, allocator and cuBLASLt GEMMs as the decoder path.
 extension CUDABackend: EncoderBackend {
+    /// With a GEMM likely next, the kernel also writes the 16-bit copy that GEMM reads
+    /// (CUDABackend+GEMMInput), as `addLayerNorm` does.
     public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilon: Float, into out: Tensor) {
         device.bind()
         let d = x.shape.last
         precondition(weight.elementCount == d && bias.elementCount == d && out.elementCount == x.elementCount, "layerNorm shapes \(x.shape) \(weight.shape) \(bias.shape) \(out.shape)")
-        module.launch("layer_norm", grid: (x.shape.rowCount, 1, 1), block: Self.rowThreads(d),
-            KernelArguments().tensor(x).tensor(weight).tensor(bias).tensor(out).int(d).float(epsilon))
+        let arguments = KernelArguments().tensor(x).tensor(weight).tensor(bias).tensor(out)
+        let copy = gemmInputCopyBuffer(for: out)
+        module.launch(copy == nil ? "layer_norm" : "layer_norm" + gemmInputCopySuffix, grid: (x.shape.rowCount, 1, 1), block: Self.rowThreads(d),
+            (copy.map { arguments.pointer($0) } ?? arguments).int(d).float(epsilon))
+        if let copy { offerGEMMInput(of: out, copy: copy, dtype: weightDType) }
     }
 
     public func addLayerNorm(_ x: Tensor, residual: Tensor, weight: Tensor, bias: Tensor, epsilon: Float, into out: Tensor) {
@@ -17,8 +22,11 @@ extension CUDABackend: EncoderBackend {
         let d = x.shape.last
         precondition(residual.elementCount == x.elementCount && weight.elementCount == d && bias.elementCount == d && out.elementCount == x.elementCount,
             "addLayerNorm shapes \(x.shape) \(residual.shape) \(weight.shape) \(out.shape)")
-        module.launch("add_layer_norm", grid: (x.shape.rowCount, 1, 1), block: Self.rowThreads(d),
-            KernelArguments().tensor(x).tensor(residual).tensor(weight).tensor(bias).tensor(out).int(d).float(epsilon))
+        let arguments = KernelArguments().tensor(x).tensor(residual).tensor(weight).tensor(bias).tensor(out)
+        let copy = gemmInputCopyBuffer(for: out)
+        module.launch(copy == nil ? "add_layer_norm" : "add_layer_norm" + gemmInputCopySuffix, grid: (x.shape.rowCount, 1, 1), block: Self.rowThreads(d),
+            (copy.map { arguments.pointer($0) } ?? arguments).int(d).float(epsilon))
+        if let copy { offerGEMMInput(of: out, copy: copy, dtype: weightDType) }
     }
 
     public func gelu(_ x: Tensor, into out: Tensor) {
@@ -39,7 +47,7 @@ extension CUDABackend: EncoderBackend {
         device.bind()
         precondition(weight.shape.last == inFeatures && out.elementCount == n * outFeatures && bias.elementCount == outFeatures,
             "biasedLinear shapes \(x.shape) \(weight.shape) \(bias.shape) \(out.shape)")
-        let input = convertedInput(x, dtype: weight.dtype)
+        let input = gemmInput(x, weightDType: weight.dtype)
         if !matmul.multiply(x: input, weight: weight.deviceAddress, bias: bias.deviceAddress, output: out.deviceAddress,
             rows: n, inFeatures: inFeatures, outFeatures: outFeatures, dtype: weight.dtype)
         {
@@ -49,18 +57,9 @@ extension CUDABackend: EncoderBackend {
         }
     }
 
-    /// A 16-bit copy of the f32 activations `x` (the GEMM input), in scratch reused by every call.
-    private func convertedInput(_ x: Tensor, dtype: DType) -> CUdeviceptr {
-        let count = x.elementCount
-        let input = scratchBuffer("encoder-gemm-input", bytes: count * 2).deviceAddress
-        module.launch(dtype == .bf16 ? "convert_f32_bf16" : "convert_f32_f16", grid: (elementBlocks(count), 1, 1), block: 256,
-            KernelArguments().tensor(x).pointer(input).int64(count))
-        return input
-    }
-
-    /// The MLP with 16-bit weights on cuBLASLt: x converted once, the first GEMM adds its bias in
-    /// its epilogue and writes 16 bits, GELU runs in place on that, and the second GEMM reads it
-    /// and adds its bias in its epilogue — the `[n, ffn]` activation is written twice in 16 bits
+    /// The MLP with 16-bit weights on cuBLASLt: x in 16 bits (the norm's copy, or converted
+    /// once), the first GEMM adds its bias in its epilogue and writes 16 bits, GELU runs in place
+    /// on that, and the second GEMM reads it and adds its bias in its epilogue — the `[n, ffn]` activation is written twice in 16 bits
     /// instead of four f32/16-bit passes. (Where cuBLASLt offers no 16-bit-output plan, the first
     /// GEMM writes f32 and one pass applies bias and GELU and writes the 16-bit copy.)
     /// Few rows (the GEMV path), f32 weights or no cuBLASLt take the composed ops.
@@ -77,7 +76,7 @@ extension CUDABackend: EncoderBackend {
             && upBias.elementCount == ffn && downBias.elementCount == down.shape.rowCount && out.shape.rowCount == n,
             "feedForward shapes \(x.shape) \(up.shape) \(down.shape) \(inner.shape) \(out.shape)")
         let bf16 = up.dtype == .bf16
-        let input = convertedInput(x, dtype: up.dtype)
+        let input = gemmInput(x, weightDType: up.dtype)
         let activation = scratchBuffer("encoder-ffn-activation", bytes: n * ffn * 2).deviceAddress
         if matmul.multiply(x: input, weight: up.deviceAddress, bias: upBias.deviceAddress, output: activation,
             rows: n, inFeatures: d, outFeatures: ffn, dtype: up.dtype, outputDType: up.dtype)
@@ -137,7 +136,7 @@ extension CUDABackend: EncoderBackend {
             && sequenceLengths.reduce(0, +) == n && sequenceLengths.allSatisfy { $0 >= 0 },
             "selfAttention shapes \(x.shape) \(qkv.shape) \(output.shape) \(out.shape), lengths summing to \(sequenceLengths.reduce(0, +))")
         let dtype = qkv.dtype
-        let input = convertedInput(x, dtype: dtype)
+        let input = gemmInput(x, weightDType: dtype)
         let qkv16 = scratchBuffer("encoder-qkv16", bytes: n * 3 * d * 2).deviceAddress
         guard matmul.multiply(x: input, weight: qkv.deviceAddress, bias: qkvBias.deviceAddress, output: qkv16,
             rows: n, inFeatures: d, outFeatures: 3 * d, dtype: dtype, outputDType: dtype)

@@ -22,19 +22,27 @@ extension CUDABackend {
         module.launch(kernel, grid: (n, 1, 1), block: Self.rowThreads(d), KernelArguments().tensor(tokens).tensor(table).tensor(out).int(d))
     }
 
+    /// With a GEMM likely next, the kernel also writes the 16-bit copy that GEMM reads
+    /// (CUDABackend+GEMMInput).
     public func rmsNorm(_ x: Tensor, weight: Tensor, epsilon: Float, into out: Tensor) {
         device.bind()
         let d = x.shape.last
         precondition(x.deviceAddress % 16 == 0 && out.deviceAddress % 16 == 0 || d % 4 != 0, "rmsNorm rows must be 16-byte aligned")
-        module.launch("rms_norm", grid: (x.shape.rowCount, 1, 1), block: Self.normThreads(d),
-            KernelArguments().tensor(x).tensor(weight).tensor(out).int(d).float(epsilon))
+        let arguments = KernelArguments().tensor(x).tensor(weight).tensor(out)
+        let copy = gemmInputCopyBuffer(for: out)
+        module.launch(copy == nil ? "rms_norm" : "rms_norm" + gemmInputCopySuffix, grid: (x.shape.rowCount, 1, 1), block: Self.normThreads(d),
+            (copy.map { arguments.pointer($0) } ?? arguments).int(d).float(epsilon))
+        if let copy { offerGEMMInput(of: out, copy: copy, dtype: weightDType) }
     }
 
     public func addRMSNorm(residual: Tensor, delta: Tensor, weight: Tensor, epsilon: Float, into out: Tensor) {
         device.bind()
         let d = residual.shape.last
-        module.launch("add_rms_norm", grid: (residual.shape.rowCount, 1, 1), block: Self.normThreads(d),
-            KernelArguments().tensor(residual).tensor(delta).tensor(weight).tensor(out).int(d).float(epsilon))
+        let arguments = KernelArguments().tensor(residual).tensor(delta).tensor(weight).tensor(out)
+        let copy = gemmInputCopyBuffer(for: out)
+        module.launch(copy == nil ? "add_rms_norm" : "add_rms_norm" + gemmInputCopySuffix, grid: (residual.shape.rowCount, 1, 1),
+            block: Self.normThreads(d), (copy.map { arguments.pointer($0) } ?? arguments).int(d).float(epsilon))
+        if let copy { offerGEMMInput(of: out, copy: copy, dtype: weightDType) }
     }
 
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, into out: Tensor) {
@@ -79,17 +87,6 @@ extension CUDABackend {
                     .int(staged ? 2 : aligned ? 1 : 0))
             start += rows
         }
-    }
-
-    /// The activations as a GEMM reads them: a 16-bit copy for 16-bit weights (tensor cores),
-    /// x itself for f32 weights. The copy lives in scratch until the next call.
-    private func gemmInput(_ x: Tensor, weightDType: DType) -> CUdeviceptr {
-        guard weightDType != .f32 else { return x.deviceAddress }
-        let elements = x.elementCount
-        let input = scratchBuffer("gemm-input", bytes: elements * 2).deviceAddress
-        module.launch(weightDType == .bf16 ? "convert_f32_bf16" : "convert_f32_f16", grid: (elementBlocks(elements), 1, 1), block: 256,
-            KernelArguments().tensor(x).pointer(input).int64(elements))
-        return input
     }
 
     /// out = input · weightᵀ (+ bias) through cuBLASLt, f32 output.

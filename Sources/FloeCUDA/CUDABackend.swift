@@ -24,9 +24,15 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     /// Grown on demand and reused: 16-bit copies of GEMM inputs, attention partials, indices.
     var scratch: [String: Storage] = [:]
     var attentionMetadata: DeviceAttentionMetadata?
+    /// The latest 16-bit copy a producer wrote of its f32 output for the GEMM after it
+    /// (CUDABackend+GEMMInput); usable only while nothing else has run on the stream.
+    var gemmInputCopy: GEMMInputCopy?
+    /// How many f32 → 16-bit conversion passes GEMM inputs have needed (`floe cuda-check`
+    /// checks that a consumer of a producer's copy launches none).
+    public internal(set) var gemmInputConversions = 0
     /// Batches of up to this many tokens use the GEMV kernel, larger ones cuBLASLt
     /// (`FLOE_CUDA_GEMV_MAX_TOKENS` overrides it, 0...8, for tuning on new cards).
-    let gemvMaxTokens: Int
+    public let gemvMaxTokens: Int
     /// Whether batches of ≤ 2 tokens take the tiled GEMV (the default) rather than the
     /// warp-per-row kernel (`FLOE_CUDA_GEMV=rows`, kept for comparison on new cards).
     let tiledGEMV: Bool
@@ -67,6 +73,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         // context, and the memset below needs it on this thread (the embedding engine's own).
         device.bind()
         let storage = deviceStorage(bytes: bytes)
+        device.noteStreamWork()
         cudaRequire(driver.cuMemsetD8Async(storage.deviceAddress, 0, max(bytes, 1), device.stream), driver, "zero-filling \(bytes) bytes")
         return Tensor(storage: storage, shape: shape, dtype: dtype)
     }
@@ -98,6 +105,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
 
     /// A synchronous copy from pageable memory, for bulk data (weights) that bypasses staging.
     private func copyToDevice(_ source: UnsafeRawPointer, bytes: Int, destination: CUdeviceptr) {
+        device.noteStreamWork()
         cudaRequire(driver.cuMemcpyHtoDAsync(destination, source, bytes, device.stream), driver, "copying \(bytes) bytes to the GPU")
         cudaRequire(driver.cuStreamSynchronize(device.stream), driver, "copying \(bytes) bytes to the GPU")
         staging.streamDidSynchronize()

@@ -12,6 +12,11 @@ public final class CUDADevice: @unchecked Sendable {
     let handle: CUdevice
     let context: CUcontext
     let stream: CUstream
+    /// How many operations that write device memory (kernel launches, cuBLASLt calls, copies and
+    /// fills) have been enqueued on `stream`: only ever grows. A 16-bit GEMM input copy is valid
+    /// only while this is what it was right after its producer (`CUDABackend.offerGEMMInput`), so
+    /// every new kind of stream operation must call `noteStreamWork()` as it is enqueued.
+    private(set) var streamWork = 0
 
     public init(ordinal: Int = 0) throws {
         let libraries = try CUDALibraries.shared.get()
@@ -55,6 +60,9 @@ public final class CUDADevice: @unchecked Sendable {
     @inline(__always) func bind() {
         _ = driver.cuCtxSetCurrent(context)
     }
+
+    /// Counts one operation enqueued on `stream` (see `streamWork`).
+    @inline(__always) func noteStreamWork() { streamWork &+= 1 }
 
     /// Free and total device memory, in bytes.
     public func memoryInfo() throws -> (free: Int, total: Int) {

@@ -28,6 +28,7 @@ final class CUDAModule: @unchecked Sendable {
         _ name: String, grid: (Int, Int, Int), block: Int, sharedBytes: Int = 0, _ arguments: KernelArguments
     ) {
         guard grid.0 > 0, grid.1 > 0, grid.2 > 0 else { return }
+        device.noteStreamWork()
         StepProfiler.shared.measure("kernel launches") { launchNow(name, grid: grid, block: block, sharedBytes: sharedBytes, arguments) }
     }
 

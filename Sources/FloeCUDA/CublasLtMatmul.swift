@@ -18,7 +18,7 @@ final class CublasLtMatmul: @unchecked Sendable {
         let rows: Int, inFeatures: Int, outFeatures: Int, dtype: DType
         /// The plan adds a bias vector in the GEMM's epilogue (`multiply(…, bias:)`).
         var biasEpilogue = false
-        /// f32, or the inputs' 16-bit type (`multiply(…, bias:, outputDType:)`).
+        /// f32, or the inputs' 16-bit type (`multiply(…, outputDType:)`).
         var outputDType = DType.f32
     }
 
@@ -27,8 +27,9 @@ final class CublasLtMatmul: @unchecked Sendable {
     private let handle: cublasLtHandle_t
     private let workspace: Storage
     private var plans: [Key: Plan] = [:]
-    /// Shapes for which cuBLASLt offered no bias-epilogue algorithm (the caller adds the bias).
-    private var noBiasEpilogue: Set<Key> = []
+    /// Plans (shape, epilogue, output type) for which cuBLASLt offered no algorithm, or whose
+    /// algorithm failed: the fallible `multiply` answers false for them at once.
+    private var unavailable: Set<Key> = []
 
     init(lt: FloeCublasLt, device: CUDADevice, allocator: CUDAAllocator) throws {
         self.lt = lt
@@ -52,36 +53,38 @@ final class CublasLtMatmul: @unchecked Sendable {
         if status != 0 { fatalError("cublasLtMatmul (\(rows)×\(inFeatures) · \(outFeatures)×\(inFeatures)ᵀ) failed with status \(status)") }
     }
 
-    /// `y = x · Wᵀ + bias` with the bias (f32 `[out]`) added in the GEMM's epilogue, which saves
-    /// a pass over the output; y is f32, or with `outputDType: dtype` the inputs' 16-bit type
-    /// (rounded once, from the f32 accumulator plus bias). Returns false, having done nothing,
-    /// when cuBLASLt has no such algorithm for this shape; the caller then does it another way.
+    /// `y = x · Wᵀ (+ bias)` where cuBLASLt may have no algorithm: with a bias (f32 `[out]`) it
+    /// is added in the GEMM's epilogue, which saves a pass over the output; y is f32, or with
+    /// `outputDType: dtype` the inputs' 16-bit type (rounded once, from the f32 accumulator plus
+    /// bias). Returns false, having done nothing, when cuBLASLt has no such algorithm for this
+    /// shape; the caller then does it another way.
     func multiply(
-        x: UInt64, weight: UInt64, bias: UInt64, output: UInt64, rows: Int, inFeatures: Int, outFeatures: Int, dtype: DType,
+        x: UInt64, weight: UInt64, bias: UInt64?, output: UInt64, rows: Int, inFeatures: Int, outFeatures: Int, dtype: DType,
         outputDType: DType = .f32
     ) -> Bool {
         precondition(outputDType == .f32 || outputDType == dtype, "cuBLASLt output must be f32 or the inputs' type")
-        let key = Key(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, dtype: dtype, biasEpilogue: true, outputDType: outputDType)
-        if noBiasEpilogue.contains(key) { return false }
+        let key = Key(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, dtype: dtype, biasEpilogue: bias != nil, outputDType: outputDType)
+        if unavailable.contains(key) { return false }
         let plan: Plan
         do {
-            plan = try self.plan(key, bias: bias)
+            plan = try self.plan(key, bias: bias ?? 0)
         } catch {
-            noBiasEpilogue.insert(key)
+            unavailable.insert(key)
             return false
         }
-        // Layers share a plan per shape; each brings its own bias.
-        var pointer = bias
-        guard lt.cublasLtMatmulDescSetAttribute(plan.description, Int32(FLOE_CUBLASLT_MATMUL_DESC_BIAS_POINTER), &pointer, 8) == 0 else {
-            fatalError("setting the cuBLASLt bias pointer failed")
+        if var pointer = bias {
+            // Layers share a plan per shape; each brings its own bias.
+            guard lt.cublasLtMatmulDescSetAttribute(plan.description, Int32(FLOE_CUBLASLT_MATMUL_DESC_BIAS_POINTER), &pointer, 8) == 0 else {
+                fatalError("setting the cuBLASLt bias pointer failed")
+            }
         }
         let status = run(plan, x: x, weight: weight, output: output)
         if status != 0 {
             // cuBLASLt checks its arguments before it launches anything, so nothing was queued:
-            // the caller falls back to the plain GEMM, for this shape from now on.
-            noBiasEpilogue.insert(key)
+            // the caller falls back to another way, for this shape from now on.
+            unavailable.insert(key)
             FileHandle.standardError.write(Data(
-                "floe: cuBLASLt bias epilogue (\(rows)×\(inFeatures) · \(outFeatures)×\(inFeatures)ᵀ, \(outputDType) out) failed with status \(status); using the plain GEMM\n".utf8))
+                "floe: cuBLASLt GEMM (\(rows)×\(inFeatures) · \(outFeatures)×\(inFeatures)ᵀ, \(bias != nil ? "bias epilogue, " : "")\(outputDType) out) failed with status \(status); using another path\n".utf8))
             return false
         }
         return true
@@ -91,6 +94,7 @@ final class CublasLtMatmul: @unchecked Sendable {
     private func run(_ plan: Plan, x: UInt64, weight: UInt64, output: UInt64) -> cublasStatus_t {
         var alpha: Float = 1, beta: Float = 0
         var algorithm = plan.algorithm
+        device.noteStreamWork()
         return StepProfiler.shared.measure("cublasLtMatmul") {
             lt.cublasLtMatmul(
                 handle, plan.description, &alpha, UnsafeRawPointer(bitPattern: UInt(weight)), plan.a,

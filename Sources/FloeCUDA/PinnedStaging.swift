@@ -24,6 +24,7 @@ final class PinnedStaging: @unchecked Sendable {
         guard bytes > 0 else { return }
         let region = reserve(bytes)
         region.copyMemory(from: source, byteCount: bytes)
+        device.noteStreamWork()
         cudaRequire(device.driver.cuMemcpyHtoDAsync(destination, region, bytes, device.stream), device.driver, "upload of \(bytes) bytes")
     }
 

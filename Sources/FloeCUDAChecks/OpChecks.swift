@@ -56,6 +56,7 @@ public struct OpChecks {
         ropeAndStoreKV(heads: 14, kvHeads: 2, hd: 64, n: 33, style: .halves)
         ropeAndStoreKV(heads: 8, kvHeads: 4, hd: 8, n: 3, style: .halves)
         encoderOps()
+        gemmInputOps()
         deviceSampling()
         return report
     }

@@ -107,8 +107,13 @@ public final class LlamaModel: CausalLM, @unchecked Sendable {
             backend.addRMSNorm(
                 residual: hidden, delta: projected, weight: layer.mlpNorm, epsilon: config.rmsNormEpsilon, into: normed)
 
-            backend.gatedLinear(normed, gate: layer.gate.weight, up: layer.up.weight, scratch: up, into: gate)
-            apply(layer.down, gate, into: projected)
+            // The whole MLP is one op (its activation may stay in 16 bits on GPUs); down is
+            // row-parallel, so its output is all-reduced here, as `apply` does for a linear.
+            precondition(layer.down.bias == nil, "the gated MLP's down projection has no bias")
+            backend.gatedFeedForward(
+                normed, gate: layer.gate.weight, up: layer.up.weight, down: layer.down.weight, scratch: up, inner: gate,
+                into: projected)
+            allReduceIfRowParallel(layer.down, projected)
             if index + 1 < layers.count {
                 backend.addRMSNorm(
                     residual: hidden, delta: projected, weight: layers[index + 1].attentionNorm,
@@ -129,6 +134,11 @@ public final class LlamaModel: CausalLM, @unchecked Sendable {
 
     private func apply(_ linear: Linear, _ input: Tensor, into output: Tensor) {
         backend.linear(input, weight: linear.weight, bias: linear.bias, into: output)
+        allReduceIfRowParallel(linear, output)
+    }
+
+    /// A row-parallel linear's output holds this rank's partial sums: they are summed over ranks.
+    private func allReduceIfRowParallel(_ linear: Linear, _ output: Tensor) {
         if linear.role == .rowParallel, parallel.worldSize > 1 {
             parallel.communicator.allReduceSum(output)
         }

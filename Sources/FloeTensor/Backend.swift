@@ -44,6 +44,12 @@ public protocol Backend: AnyObject, Sendable {
     /// `out`) for the up projection when the backend needs it. The default runs two linears and
     /// `siluMul`.
     func gatedLinear(_ x: Tensor, gate: Tensor, up: Tensor, scratch: Tensor, into out: Tensor)
+    /// A gated MLP without biases (Llama's): `out = (silu(x · gateᵀ) * (x · upᵀ)) · downᵀ` — x
+    /// `[n, d]`, gate and up `[ff, d]`, down `[d_out, ff]`, out `[n, d_out]`. `scratch` and
+    /// `inner` are f32 `[n, ff]` scratch (contents afterwards unspecified); a backend may keep the
+    /// activation in another format in them. The default is `gatedLinear` (into `inner`) then
+    /// `linear`.
+    func gatedFeedForward(_ x: Tensor, gate: Tensor, up: Tensor, down: Tensor, scratch: Tensor, inner: Tensor, into out: Tensor)
     /// Rotates `x` `[n, heads, hd]` in place by `positions[i] · inverseFrequencies[j]`
     /// (positions `[n]` i32, inverseFrequencies `[hd / 2]` f32).
     func rope(_ x: Tensor, positions: Tensor, inverseFrequencies: Tensor, style: RoPEStyle)
@@ -93,6 +99,11 @@ extension Backend {
         linear(x, weight: gate, bias: nil, into: out)
         linear(x, weight: up, bias: nil, into: scratch)
         siluMul(gate: out, up: scratch, into: out)
+    }
+
+    public func gatedFeedForward(_ x: Tensor, gate: Tensor, up: Tensor, down: Tensor, scratch: Tensor, inner: Tensor, into out: Tensor) {
+        gatedLinear(x, gate: gate, up: up, scratch: scratch, into: inner)
+        linear(inner, weight: down, bias: nil, into: out)
     }
 
     public func ropeAndStoreKV(

@@ -6,6 +6,17 @@ import Testing
 
 /// The CUDA backend's host-side parts, which run without a GPU.
 @Suite struct HostSideTests {
+    /// A producer's 16-bit GEMM input copy is used only for its own tensor, type and moment: a
+    /// different address, size or type, or any stream work since the producer, means no copy.
+    @Test func gemmInputCopyIsUsedOnlyWhileFresh() {
+        let offered = GEMMInputCopy(source: 0x1000, elements: 4096, copy: 0x9000, dtype: .bf16, streamWork: 17)
+        #expect(offered.copy(of: 0x1000, elements: 4096, dtype: .bf16, streamWork: 17) == 0x9000)
+        #expect(offered.copy(of: 0x1000, elements: 4096, dtype: .bf16, streamWork: 18) == nil)
+        #expect(offered.copy(of: 0x1004, elements: 4096, dtype: .bf16, streamWork: 17) == nil)
+        #expect(offered.copy(of: 0x1000, elements: 4095, dtype: .bf16, streamWork: 17) == nil)
+        #expect(offered.copy(of: 0x1000, elements: 4096, dtype: .f16, streamWork: 17) == nil)
+    }
+
     @Test func weightsConvertToSixteenBitsLikeTheReference() {
         let values: [Float] = [0, 1, -2.5, 3.14159, 1e-8, 65_504, -0.1]
         let host = Tensor(values, shape: [1, values.count])

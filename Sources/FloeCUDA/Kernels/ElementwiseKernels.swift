@@ -1,5 +1,6 @@
-/// Row and element kernels: embedding gather, RMSNorm (alone and fused with the residual add),
-/// RoPE, SiLU·mul, add, softmax, row gather, bias add and f32 → 16-bit conversion.
+/// Row and element kernels: embedding gather, RMSNorm (alone and fused with the residual add,
+/// each optionally writing a 16-bit copy for the next GEMM), RoPE, SiLU·mul (f32 and 16-bit),
+/// add, softmax, row gather, bias add and f32 → 16-bit conversion.
 enum ElementwiseKernels {
     static let source = #"""
 template <class T>
@@ -16,11 +17,29 @@ extern "C" __global__ void embed_f32(const int* tokens, const float* table, floa
     for (int i = threadIdx.x; i < d; i += blockDim.x) o[i] = row[i];
 }
 
+// Whether a norm also writes the 16-bit copy of its output that the GEMM after it reads
+// (CUDABackend+GEMMInput): CopyTo<BF16> / CopyTo<F16> do, NoCopy writes nothing.
+struct NoCopy {
+    static constexpr bool enabled = false;
+    static __device__ __forceinline__ u16 store(float) { return 0; }
+};
+template <class T> struct CopyTo {
+    static constexpr bool enabled = true;
+    static __device__ __forceinline__ u16 store(float f) { return T::store(f); }
+};
+// Four 16-bit values in one 8-byte store (p 8-byte aligned).
+template <class Copy>
+__device__ __forceinline__ void store4(u16* p, float4 v) {
+    *reinterpret_cast<uint2*>(p) = make_uint2(Copy::store(v.x) | ((unsigned)Copy::store(v.y) << 16),
+                                              Copy::store(v.z) | ((unsigned)Copy::store(v.w) << 16));
+}
+
 // One block per row: optionally residual += delta first (delta non-null), then
-// out = residual / rms(residual) * weight. `out` may alias the row. Rows whose width is a multiple
-// of 4 move as float4 (the launch then has width/4 threads), so a 4096-wide row is one load per
-// thread.
-__device__ void norm_row(float* row, const float* delta, const float* weight, float* out, int d, float epsilon) {
+// out = residual / rms(residual) * weight, and with Copy its 16-bit copy. `out` may alias the
+// row. Rows whose width is a multiple of 4 move as float4 (the launch then has width/4 threads),
+// so a 4096-wide row is one load per thread.
+template <class Copy>
+__device__ void norm_row(float* row, const float* delta, const float* weight, float* out, u16* copy, int d, float epsilon) {
     float squares = 0.f;
     if ((d & 3) == 0) {
         for (int i = threadIdx.x * 4; i < d; i += blockDim.x * 4) {
@@ -36,7 +55,9 @@ __device__ void norm_row(float* row, const float* delta, const float* weight, fl
         for (int i = threadIdx.x * 4; i < d; i += blockDim.x * 4) {
             const float4 v = *reinterpret_cast<const float4*>(row + i);
             const float4 g = *reinterpret_cast<const float4*>(weight + i);
-            *reinterpret_cast<float4*>(out + i) = make_float4(v.x * scale * g.x, v.y * scale * g.y, v.z * scale * g.z, v.w * scale * g.w);
+            const float4 o = make_float4(v.x * scale * g.x, v.y * scale * g.y, v.z * scale * g.z, v.w * scale * g.w);
+            *reinterpret_cast<float4*>(out + i) = o;
+            if (Copy::enabled) store4<Copy>(copy + i, o);
         }
         return;
     }
@@ -46,18 +67,43 @@ __device__ void norm_row(float* row, const float* delta, const float* weight, fl
         squares += v * v;
     }
     const float scale = rsqrtf(block_sum(squares) / d + epsilon);
-    for (int i = threadIdx.x; i < d; i += blockDim.x) out[i] = row[i] * scale * weight[i];
+    for (int i = threadIdx.x; i < d; i += blockDim.x) {
+        const float o = row[i] * scale * weight[i];
+        out[i] = o;
+        if (Copy::enabled) copy[i] = Copy::store(o);
+    }
 }
 
 // `x` is only read (delta is null), so the const is cast away for the shared row function.
+template <class Copy>
+__device__ void rms_norm_impl(const float* x, const float* weight, float* out, u16* copy, int d, float epsilon) {
+    const size_t offset = (size_t)blockIdx.x * d;
+    norm_row<Copy>(const_cast<float*>(x) + offset, nullptr, weight, out + offset, copy ? copy + offset : nullptr, d, epsilon);
+}
 extern "C" __global__ void rms_norm(const float* x, const float* weight, float* out, int d, float epsilon) {
-    norm_row(const_cast<float*>(x) + (size_t)blockIdx.x * d, nullptr, weight, out + (size_t)blockIdx.x * d, d, epsilon);
+    rms_norm_impl<NoCopy>(x, weight, out, nullptr, d, epsilon);
+}
+extern "C" __global__ void rms_norm_copy_bf16(const float* x, const float* weight, float* out, u16* copy, int d, float epsilon) {
+    rms_norm_impl<CopyTo<BF16>>(x, weight, out, copy, d, epsilon);
+}
+extern "C" __global__ void rms_norm_copy_f16(const float* x, const float* weight, float* out, u16* copy, int d, float epsilon) {
+    rms_norm_impl<CopyTo<F16>>(x, weight, out, copy, d, epsilon);
 }
 
 // residual += delta, then out = rmsnorm(residual): one pass over the row instead of three.
-extern "C" __global__ void add_rms_norm(float* residual, const float* delta, const float* weight, float* out, int d, float epsilon) {
+template <class Copy>
+__device__ void add_rms_norm_impl(float* residual, const float* delta, const float* weight, float* out, u16* copy, int d, float epsilon) {
     const size_t offset = (size_t)blockIdx.x * d;
-    norm_row(residual + offset, delta + offset, weight, out + offset, d, epsilon);
+    norm_row<Copy>(residual + offset, delta + offset, weight, out + offset, copy ? copy + offset : nullptr, d, epsilon);
+}
+extern "C" __global__ void add_rms_norm(float* residual, const float* delta, const float* weight, float* out, int d, float epsilon) {
+    add_rms_norm_impl<NoCopy>(residual, delta, weight, out, nullptr, d, epsilon);
+}
+extern "C" __global__ void add_rms_norm_copy_bf16(float* residual, const float* delta, const float* weight, float* out, u16* copy, int d, float epsilon) {
+    add_rms_norm_impl<CopyTo<BF16>>(residual, delta, weight, out, copy, d, epsilon);
+}
+extern "C" __global__ void add_rms_norm_copy_f16(float* residual, const float* delta, const float* weight, float* out, u16* copy, int d, float epsilon) {
+    add_rms_norm_impl<CopyTo<F16>>(residual, delta, weight, out, copy, d, epsilon);
 }
 
 // Rotates x [n, heads, hd] in place; block per token. The angle is an f32 product (as Hugging
@@ -84,6 +130,33 @@ extern "C" __global__ void silu_mul(const float* gate, const float* up, float* o
         const float g = gate[i];
         out[i] = g / (1.f + expf(-g)) * up[i];
     }
+}
+
+// The gated MLP's activation in 16 bits (CUDABackend+GatedMLP): gate and up are the 16-bit
+// GEMM outputs, out (may alias gate) is the down GEMM's input; silu(gate) * up is taken in f32 and
+// rounded once. With `vectorized` (all three 8-byte aligned) four values move per 8-byte access.
+template <class T>
+__device__ __forceinline__ u16 silu_mul_16(u16 g16, u16 u16v) {
+    const float g = T::load(g16);
+    return T::store(g / (1.f + expf(-g)) * T::load(u16v));
+}
+template <class T>
+__device__ void silu_mul_16_impl(const u16* gate, const u16* up, u16* out, long long n, int vectorized) {
+    const long long stride = (long long)gridDim.x * blockDim.x, first = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    const long long quads = vectorized ? n / 4 : 0;
+    for (long long q = first; q < quads; q += stride) {
+        const uint2 g = reinterpret_cast<const uint2*>(gate)[q], u = reinterpret_cast<const uint2*>(up)[q];
+        reinterpret_cast<uint2*>(out)[q] = make_uint2(
+            silu_mul_16<T>(g.x & 0xffffu, u.x & 0xffffu) | ((unsigned)silu_mul_16<T>(g.x >> 16, u.x >> 16) << 16),
+            silu_mul_16<T>(g.y & 0xffffu, u.y & 0xffffu) | ((unsigned)silu_mul_16<T>(g.y >> 16, u.y >> 16) << 16));
+    }
+    for (long long i = quads * 4 + first; i < n; i += stride) out[i] = silu_mul_16<T>(gate[i], up[i]);
+}
+extern "C" __global__ void silu_mul_bf16(const u16* gate, const u16* up, u16* out, long long n, int vectorized) {
+    silu_mul_16_impl<BF16>(gate, up, out, n, vectorized);
+}
+extern "C" __global__ void silu_mul_f16(const u16* gate, const u16* up, u16* out, long long n, int vectorized) {
+    silu_mul_16_impl<F16>(gate, up, out, n, vectorized);
 }
 
 extern "C" __global__ void add(const float* a, const float* b, float* out, long long n) {

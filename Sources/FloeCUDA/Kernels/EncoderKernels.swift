@@ -20,11 +20,13 @@ enum EncoderKernels {
     static func headDimBucket(_ hd: Int) -> Int { hd <= 32 ? 32 : hd <= 64 ? 64 : 128 }
 
     static let source = #"""
-// out = LayerNorm(x [+ residual]) per row, block per row. The sum x + residual is written to
-// `out` first (out may alias x or residual: each thread rereads only the elements it wrote), then
+// out = LayerNorm(x [+ residual]) per row, block per row, and with Copy (ElementwiseKernels)
+// its 16-bit copy for the GEMM that reads it next. The sum x + residual is written to `out`
+// first (out may alias x or residual: each thread rereads only the elements it wrote), then
 // mean and variance are taken in two passes, as PyTorch's f32 LayerNorm does.
+template <class Copy>
 __device__ void layer_norm_row(const float* x, const float* residual, const float* weight, const float* bias,
-                               float* out, int d, float epsilon) {
+                               float* out, u16* copy, int d, float epsilon) {
     float sum = 0.f;
     for (int i = threadIdx.x; i < d; i += blockDim.x) {
         const float v = residual ? x[i] + residual[i] : x[i];
@@ -38,19 +40,43 @@ __device__ void layer_norm_row(const float* x, const float* residual, const floa
         squares += c * c;
     }
     const float inverse = rsqrtf(block_sum(squares) / d + epsilon);
-    for (int i = threadIdx.x; i < d; i += blockDim.x) out[i] = (out[i] - mean) * inverse * weight[i] + bias[i];
+    for (int i = threadIdx.x; i < d; i += blockDim.x) {
+        const float o = (out[i] - mean) * inverse * weight[i] + bias[i];
+        out[i] = o;
+        if (Copy::enabled) copy[i] = Copy::store(o);
+    }
+}
+
+template <class Copy>
+__device__ void layer_norm_impl(const float* x, const float* residual, const float* weight, const float* bias,
+                                float* out, u16* copy, int d, float epsilon) {
+    const size_t offset = (size_t)blockIdx.x * d;
+    layer_norm_row<Copy>(x + offset, residual ? residual + offset : nullptr, weight, bias, out + offset,
+                         copy ? copy + offset : nullptr, d, epsilon);
 }
 
 extern "C" __global__ void layer_norm(const float* x, const float* weight, const float* bias, float* out, int d, float epsilon) {
-    const size_t offset = (size_t)blockIdx.x * d;
-    layer_norm_row(x + offset, nullptr, weight, bias, out + offset, d, epsilon);
+    layer_norm_impl<NoCopy>(x, nullptr, weight, bias, out, nullptr, d, epsilon);
+}
+extern "C" __global__ void layer_norm_copy_bf16(const float* x, const float* weight, const float* bias, float* out, u16* copy, int d, float epsilon) {
+    layer_norm_impl<CopyTo<BF16>>(x, nullptr, weight, bias, out, copy, d, epsilon);
+}
+extern "C" __global__ void layer_norm_copy_f16(const float* x, const float* weight, const float* bias, float* out, u16* copy, int d, float epsilon) {
+    layer_norm_impl<CopyTo<F16>>(x, nullptr, weight, bias, out, copy, d, epsilon);
 }
 
 // out = LayerNorm(x + residual): BERT's post-LN residual step in one pass over the rows.
 extern "C" __global__ void add_layer_norm(const float* x, const float* residual, const float* weight, const float* bias,
                                           float* out, int d, float epsilon) {
-    const size_t offset = (size_t)blockIdx.x * d;
-    layer_norm_row(x + offset, residual + offset, weight, bias, out + offset, d, epsilon);
+    layer_norm_impl<NoCopy>(x, residual, weight, bias, out, nullptr, d, epsilon);
+}
+extern "C" __global__ void add_layer_norm_copy_bf16(const float* x, const float* residual, const float* weight, const float* bias,
+                                                    float* out, u16* copy, int d, float epsilon) {
+    layer_norm_impl<CopyTo<BF16>>(x, residual, weight, bias, out, copy, d, epsilon);
+}
+extern "C" __global__ void add_layer_norm_copy_f16(const float* x, const float* residual, const float* weight, const float* bias,
+                                                   float* out, u16* copy, int d, float epsilon) {
+    layer_norm_impl<CopyTo<F16>>(x, residual, weight, bias, out, copy, d, epsilon);
 }
 
 // Hugging Face's "gelu": x · Φ(x) with the exact normal CDF.
