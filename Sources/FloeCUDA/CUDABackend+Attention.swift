@@ -156,9 +156,14 @@ extension CUDABackend {
         if flash {
             let name = "flash_attention_paged_\(hd)", sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
             if sharedBytes > 48 << 10 { allowDynamicSharedMemory(name, bytes: sharedBytes) }
+            // When the kernel writes every row (a prefill-only step), it also writes the bf16 copy
+            // the output projection's GEMM reads, which then skips its conversion pass.
+            let copy = meta.flashTokenCount == n && weightDType == .bf16 ? gemmInputCopyBuffer(for: out) : nil
             module.launch(name, grid: (meta.flashTileCount, heads, 1), block: FlashAttentionKernels.threads, sharedBytes: sharedBytes,
                 KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache).pointer(meta.flashTiles).pointer(meta.tables)
-                    .tensor(out).pointer(0).int(heads).int(kvHeads).int(metadata.blockSize).float(scale * 1.4426950408889634))  // log2(e): the kernel works in base 2
+                    .tensor(out).pointer(copy ?? 0).int(heads).int(kvHeads).int(metadata.blockSize)
+                    .float(scale * 1.4426950408889634))  // log2(e): the kernel works in base 2
+            if let copy { offerGEMMInput(of: out, copy: copy, dtype: .bf16) }
         }
     }
 }
