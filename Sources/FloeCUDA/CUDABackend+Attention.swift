@@ -98,6 +98,7 @@ extension CUDABackend {
         device.bind()
         precondition(keyCache.dtype == .bf16 && valueCache.dtype == .bf16, "the CUDA KV cache is bf16 (kvCacheDType)")
         let n = query.shape[0], heads = query.shape[1], kvHeads = key.shape[1], hd = query.shape[2]
+        precondition(hd <= 256, "CUDA RoPE supports head sizes up to 256, got \(hd)")  // the kernel's shared cos/sin table
         let meta = deviceMetadata(metadata)
         // Few tokens (decode) spread each token's pairs over several blocks.
         let pairs = (heads + kvHeads) * hd / 2
@@ -154,7 +155,7 @@ extension CUDABackend {
             }
         }
         if flash {
-            let name = "flash_attention_paged_\(hd)", sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
+            let name = (hd == 128 && flashThreeBlocksPerSM ? "flash_attention_paged3_" : "flash_attention_paged_") + "\(hd)", sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
             if sharedBytes > 48 << 10 { allowDynamicSharedMemory(name, bytes: sharedBytes) }
             // When the kernel writes every row (a prefill-only step), it also writes the bf16 copy
             // the output projection's GEMM reads, which then skips its conversion pass.

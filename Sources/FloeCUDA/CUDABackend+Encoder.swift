@@ -12,7 +12,7 @@ extension CUDABackend: EncoderBackend {
         precondition(weight.elementCount == d && bias.elementCount == d && out.elementCount == x.elementCount, "layerNorm shapes \(x.shape) \(weight.shape) \(bias.shape) \(out.shape)")
         let arguments = KernelArguments().tensor(x).tensor(weight).tensor(bias).tensor(out)
         let copy = gemmInputCopyBuffer(for: out)
-        module.launch(copy == nil ? "layer_norm" : "layer_norm" + gemmInputCopySuffix, grid: (x.shape.rowCount, 1, 1), block: Self.rowThreads(d),
+        module.launch(copy == nil ? "layer_norm" : "layer_norm" + gemmInputCopySuffix, grid: (x.shape.rowCount, 1, 1), block: Self.normThreads(d),
             (copy.map { arguments.pointer($0) } ?? arguments).int(d).float(epsilon))
         if let copy { offerGEMMInput(of: out, copy: copy, dtype: weightDType) }
     }
@@ -24,7 +24,7 @@ extension CUDABackend: EncoderBackend {
             "addLayerNorm shapes \(x.shape) \(residual.shape) \(weight.shape) \(out.shape)")
         let arguments = KernelArguments().tensor(x).tensor(residual).tensor(weight).tensor(bias).tensor(out)
         let copy = gemmInputCopyBuffer(for: out)
-        module.launch(copy == nil ? "add_layer_norm" : "add_layer_norm" + gemmInputCopySuffix, grid: (x.shape.rowCount, 1, 1), block: Self.rowThreads(d),
+        module.launch(copy == nil ? "add_layer_norm" : "add_layer_norm" + gemmInputCopySuffix, grid: (x.shape.rowCount, 1, 1), block: Self.normThreads(d),
             (copy.map { arguments.pointer($0) } ?? arguments).int(d).float(epsilon))
         if let copy { offerGEMMInput(of: out, copy: copy, dtype: weightDType) }
     }
@@ -138,9 +138,22 @@ extension CUDABackend: EncoderBackend {
         let dtype = qkv.dtype
         let input = gemmInput(x, weightDType: dtype)
         let qkv16 = scratchBuffer("encoder-qkv16", bytes: n * 3 * d * 2).deviceAddress
-        guard matmul.multiply(x: input, weight: qkv.deviceAddress, bias: qkvBias.deviceAddress, output: qkv16,
+        if !matmul.multiply(x: input, weight: qkv.deviceAddress, bias: qkvBias.deviceAddress, output: qkv16,
             rows: n, inFeatures: d, outFeatures: 3 * d, dtype: dtype, outputDType: dtype)
-        else { return composed() }  // no 16-bit-output plan for this shape
+        {
+            // No 16-bit-output plan with a bias epilogue (the H100's cuBLASLt has none at
+            // BERT-base shapes): the f32 product with its bias, then one pass to 16 bits, so the
+            // attention still runs on 16-bit Q/K/V.
+            if !matmul.multiply(x: input, weight: qkv.deviceAddress, bias: qkvBias.deviceAddress, output: qkvScratch.deviceAddress,
+                rows: n, inFeatures: d, outFeatures: 3 * d, dtype: dtype)
+            {
+                matmul.multiply(x: input, weight: qkv.deviceAddress, output: qkvScratch.deviceAddress, rows: n, inFeatures: d, outFeatures: 3 * d, dtype: dtype)
+                module.launch("add_bias", grid: (elementBlocks(n * 3 * d), 1, 1), block: 256,
+                    KernelArguments().tensor(qkvScratch).tensor(qkvBias).int64(n * 3 * d).int(3 * d))
+            }
+            module.launch(dtype == .bf16 ? "convert_f32_bf16" : "convert_f32_f16", grid: (elementBlocks(n * 3 * d), 1, 1), block: 256,
+                KernelArguments().tensor(qkvScratch).pointer(qkv16).int64(n * 3 * d))
+        }
         let context16 = scratchBuffer("encoder-context16", bytes: n * d * 2).deviceAddress
         if FlashAttentionKernels.supports(headDim: d / heads), d % 8 == 0, !encoderAttentionOnCUDACores {
             launchPackedFlashAttention(bf16: dtype == .bf16, qkv: qkv16, out: context16, sequenceLengths: sequenceLengths,

@@ -185,6 +185,7 @@ extension CUDABackend {
     public func rope(_ x: Tensor, positions: Tensor, inverseFrequencies: Tensor, style: RoPEStyle) {
         device.bind()
         let n = positions.elementCount, hd = x.shape.last, heads = x.elementCount / max(n * hd, 1)
+        precondition(hd <= 256, "CUDA RoPE supports head sizes up to 256, got \(hd)")  // the kernel's shared cos/sin table
         module.launch("rope", grid: (n, 1, 1), block: Self.rowThreads(heads * hd / 2),
             KernelArguments().tensor(x).tensor(positions).tensor(inverseFrequencies).int(heads).int(hd).int(style == .interleaved ? 1 : 0))
     }

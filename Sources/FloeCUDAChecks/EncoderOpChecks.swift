@@ -120,7 +120,8 @@ extension OpChecks {
             device(x, [n, d]), qkv: gpu.upload(qkvWeight), qkvBias: device(qkvBias, [3 * d]), output: gpu.upload(outputWeight),
             outputBias: device(outputBias, [d]), sequenceLengths: lengths, heads: heads, scale: 1 / Float(hd).squareRoot(),
             qkvScratch: poisoned([n, 3 * d]), contextScratch: poisoned([n, d]), into: out)
-        compare("encoder", "selfAttention heads \(heads) hd \(hd) lengths \(lengths)", gpu.readFloats(out), expected.floats, relative: 3e-3)
+        // Flash attention keeps the probabilities in 16 bits (as PyTorch's SDPA kernels do).
+        compare("encoder", "selfAttention heads \(heads) hd \(hd) lengths \(lengths)", gpu.readFloats(out), expected.floats, relative: 5e-3)
     }
 
     mutating func pool(lengths: [Int], d: Int, mode: PoolingMode) {

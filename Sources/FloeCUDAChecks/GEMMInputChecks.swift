@@ -95,7 +95,9 @@ extension OpChecks {
         for (index, out) in outs.enumerated() {
             let expected = Tensor(zeros: [n, shapes[index]])
             ReferenceOps.linear(input, weight: weights[index].0, bias: nil, into: expected)
-            compare("gemm-input", "rmsNorm → linears n \(n) d \(d) matrix \(index)", gpu.readFloats(out), expected.floats, relative: 1e-5)
+            // The reference rounds its own f32 norm to bf16: where the GPU's norm differs in the last
+            // f32 bit next to a rounding boundary, an input lands one bf16 step away.
+            compare("gemm-input", "rmsNorm → linears n \(n) d \(d) matrix \(index)", gpu.readFloats(out), expected.floats, relative: 2e-4)
         }
     }
 
@@ -184,7 +186,7 @@ extension OpChecks {
                 normedAgain, qkv: qkvDevice, qkvBias: qkvBiasDevice, output: outputDevice, outputBias: outputBiasDevice,
                 sequenceLengths: lengths, heads: heads, scale: scale, qkvScratch: qkvScratch, contextScratch: contextScratch, into: attentionOut)
         }
-        compare("gemm-input", "layerNorm → selfAttention n \(n) d \(d) heads \(heads)", gpu.readFloats(attentionOut), attended.floats, relative: 3e-3)
+        compare("gemm-input", "layerNorm → selfAttention n \(n) d \(d) heads \(heads)", gpu.readFloats(attentionOut), attended.floats, relative: 5e-3)
     }
 
     /// A norm's copy made stale before the GEMM: the GEMM must read the tensor's new values.

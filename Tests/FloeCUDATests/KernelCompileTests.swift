@@ -24,16 +24,19 @@ import Testing
         var names = ["embed_bf16", "embed_f16", "embed_f32", "rms_norm", "add_rms_norm", "rope", "silu_mul", "add",
             "softmax_rows", "gather_rows", "argmax_partial", "argmax_final", "sample_rows", "add_bias", "convert_f32_bf16", "convert_f32_f16",
             "store_kv", "rope_store_kv", "paged_attention_32", "paged_attention_64", "paged_attention_128", "paged_attention_256",
-            "attention_combine", "gather_kv_dense", "pack_queries", "causal_softmax_bf16", "scatter_attention_rows",
+            "attention_combine", "flash_attention_paged3_128",
             "layer_norm", "add_layer_norm", "gelu", "silu_mul_bf16", "silu_mul_f16", "bias_gelu_bf16", "bias_gelu_f16", "gelu_bf16", "gelu_f16", "pool_rows", "l2_normalize"]
         // Norms that also write the next GEMM's 16-bit input (CUDABackend+GEMMInput).
         for norm in ["rms_norm", "add_rms_norm", "layer_norm", "add_layer_norm"] { names += [norm + "_copy_bf16", norm + "_copy_f16"] }
         for prefix in ["encoder_attention_", "encoder_attention_bf16_", "encoder_attention_f16_"] {
             names += [32, 64, 128].map { prefix + String(EncoderKernels.headDimBucket($0)) }
         }
+        for hd in FlashAttentionKernels.headDims {
+            names += ["flash_attention_paged_\(hd)", "flash_attention_packed_bf16_\(hd)", "flash_attention_packed_f16_\(hd)"]
+        }
         for type in ["bf16", "f16", "f32"] { names += (1...GEMVKernels.maxTokens).map { "gemv_\(type)_\($0)" } }
         for type in ["bf16", "f16"] {
-            for n in 1...GEMVKernels.tiledMaxTokens { names += ["gemv_tiled_\(type)_\(n)", "gemv_tiled_multi_\(type)_\(n)"] }
+            for n in 1...GEMVKernels.tiledMaxTokens { names += ["gemv_tiled_\(type)_\(n)", "gemv_tiled4_\(type)_\(n)", "gemv_tiled_multi_\(type)_\(n)"] }
             names += (1...2).map { "gemv_multi_\(type)_\($0)" }
         }
         for name in names {

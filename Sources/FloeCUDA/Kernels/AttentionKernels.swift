@@ -53,15 +53,17 @@ extern "C" __global__ void rope_store_kv(float* q, float* k, const float* v, con
     float* qt = q + (size_t)blockIdx.x * heads * hd;
     float* kt = k + (size_t)blockIdx.x * width;
     const int first = blockIdx.y * blockDim.x + threadIdx.x, stride = gridDim.y * blockDim.x;
+    // The angle depends on the pair only, not the head: one double sincos per pair, shared by
+    // every head (per head it was 40 per pair for an 8B model, the kernel's main cost).
+    __shared__ float cosines[128], sines[128];
+    rope_table(position, inverse_frequencies, half, cosines, sines);
     for (int index = first; index < (heads + kv_heads) * half; index += stride) {
         const int head = index / half, i = index - head * half;
-        const float angle = position * inverse_frequencies[i];
-        double s, c;
-        sincos((double)angle, &s, &c);
+        const float c = cosines[i], s = sines[i];
         const int a = interleaved ? 2 * i : i, b = interleaved ? 2 * i + 1 : i + half;
         float* h = head < heads ? qt + head * hd : kt + (head - heads) * hd;
         const float x0 = h[a], x1 = h[b];
-        const float y0 = x0 * (float)c - x1 * (float)s, y1 = x0 * (float)s + x1 * (float)c;
+        const float y0 = x0 * c - x1 * s, y1 = x0 * s + x1 * c;
         h[a] = y0;
         h[b] = y1;
         if (head >= heads) {

@@ -106,22 +106,34 @@ extern "C" __global__ void add_rms_norm_copy_f16(float* residual, const float* d
     add_rms_norm_impl<CopyTo<F16>>(residual, delta, weight, out, copy, d, epsilon);
 }
 
-// Rotates x [n, heads, hd] in place; block per token. The angle is an f32 product (as Hugging
-// Face computes it); its sine and cosine are taken in double, as the CPU reference does.
+// The rotation of pair i at `position` (half ≤ 128 pairs) into shared memory, for the whole
+// block: the angle is an f32 product (as Hugging Face computes it); its sine and cosine are
+// taken in double, as the CPU reference does, then rounded to f32.
+__device__ __forceinline__ void rope_table(float position, const float* inverse_frequencies, int half, float* cosines, float* sines) {
+    for (int i = threadIdx.x; i < half; i += blockDim.x) {
+        double s, c;
+        sincos((double)(position * inverse_frequencies[i]), &s, &c);
+        cosines[i] = (float)c;
+        sines[i] = (float)s;
+    }
+    __syncthreads();
+}
+
+// Rotates x [n, heads, hd] in place; block per token.
 extern "C" __global__ void rope(float* x, const int* positions, const float* inverse_frequencies, int heads, int hd, int interleaved) {
     const int half = hd / 2;
     const float position = (float)positions[blockIdx.x];
     float* token = x + (size_t)blockIdx.x * heads * hd;
+    __shared__ float cosines[128], sines[128];
+    rope_table(position, inverse_frequencies, half, cosines, sines);
     for (int index = threadIdx.x; index < heads * half; index += blockDim.x) {
         const int head = index / half, i = index - head * half;
-        const float angle = position * inverse_frequencies[i];
-        double s, c;
-        sincos((double)angle, &s, &c);
+        const float c = cosines[i], s = sines[i];
         float* h = token + head * hd;
         const int a = interleaved ? 2 * i : i, b = interleaved ? 2 * i + 1 : i + half;
         const float x0 = h[a], x1 = h[b];
-        h[a] = x0 * (float)c - x1 * (float)s;
-        h[b] = x0 * (float)s + x1 * (float)c;
+        h[a] = x0 * c - x1 * s;
+        h[b] = x0 * s + x1 * c;
     }
 }
 

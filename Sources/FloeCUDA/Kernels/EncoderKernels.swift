@@ -27,6 +27,35 @@ enum EncoderKernels {
 template <class Copy>
 __device__ void layer_norm_row(const float* x, const float* residual, const float* weight, const float* bias,
                                float* out, u16* copy, int d, float epsilon) {
+    // A row of at most 4 · blockDim.x elements, a multiple of 4, all rows 16-byte aligned (the
+    // launch gives width/4 threads): one float4 per thread, kept in registers, so the row is read
+    // once and written once (the loop below rereads `out` twice and writes it twice).
+    const bool vector = (d & 3) == 0 && d <= 4 * (int)blockDim.x
+        && ((reinterpret_cast<size_t>(x) | reinterpret_cast<size_t>(residual) | reinterpret_cast<size_t>(out)
+             | reinterpret_cast<size_t>(weight) | reinterpret_cast<size_t>(bias)) & 15) == 0
+        && (!Copy::enabled || (reinterpret_cast<size_t>(copy) & 7) == 0);
+    if (vector) {
+        const int i = threadIdx.x * 4;
+        const bool mine = i < d;
+        float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+        if (mine) {
+            v = *reinterpret_cast<const float4*>(x + i);
+            if (residual) {
+                const float4 r = *reinterpret_cast<const float4*>(residual + i);
+                v = make_float4(v.x + r.x, v.y + r.y, v.z + r.z, v.w + r.w);
+            }
+        }
+        const float mean = block_sum(v.x + v.y + v.z + v.w) / d;
+        const float4 c = mine ? make_float4(v.x - mean, v.y - mean, v.z - mean, v.w - mean) : make_float4(0.f, 0.f, 0.f, 0.f);
+        const float inverse = rsqrtf(block_sum(c.x * c.x + c.y * c.y + c.z * c.z + c.w * c.w) / d + epsilon);
+        if (mine) {
+            const float4 w = *reinterpret_cast<const float4*>(weight + i), b = *reinterpret_cast<const float4*>(bias + i);
+            const float4 o = make_float4(c.x * inverse * w.x + b.x, c.y * inverse * w.y + b.y, c.z * inverse * w.z + b.z, c.w * inverse * w.w + b.w);
+            *reinterpret_cast<float4*>(out + i) = o;
+            if (Copy::enabled) store4<Copy>(copy + i, o);
+        }
+        return;
+    }
     float sum = 0.f;
     for (int i = threadIdx.x; i < d; i += blockDim.x) {
         const float v = residual ? x[i] + residual[i] : x[i];

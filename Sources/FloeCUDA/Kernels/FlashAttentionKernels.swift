@@ -253,15 +253,18 @@ __device__ __forceinline__ void flash_attention_impl(
     }
 }
 
-#define FLOE_FLASH_PAGED(HD) \
-    extern "C" __global__ void __launch_bounds__(128) flash_attention_paged_##HD(const float* q, const u16* key_cache, const u16* value_cache, \
+#define FLOE_FLASH_PAGED(NAME, HD, BLOCKS) \
+    extern "C" __global__ void __launch_bounds__(128, BLOCKS) NAME(const float* q, const u16* key_cache, const u16* value_cache, \
         const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int block_size, float scale_log2) { \
         flash_attention_impl<HD, true, true>(q, key_cache, value_cache, tiles, tables, out32, out16, heads, kv_heads, heads * HD, \
             kv_heads * HD, block_size, scale_log2, 1); }
-FLOE_FLASH_PAGED(32)
-FLOE_FLASH_PAGED(64)
-FLOE_FLASH_PAGED(96)
-FLOE_FLASH_PAGED(128)
+FLOE_FLASH_PAGED(flash_attention_paged_32, 32, 1)
+FLOE_FLASH_PAGED(flash_attention_paged_64, 64, 1)
+FLOE_FLASH_PAGED(flash_attention_paged_96, 96, 1)
+FLOE_FLASH_PAGED(flash_attention_paged_128, 128, 1)
+// Head size 128 capped at 168 registers (a few spill) so that three blocks share an SM instead
+// of two (`FLOE_CUDA_FLASH_BLOCKS_PER_SM=3`), for comparison.
+FLOE_FLASH_PAGED(flash_attention_paged3_128, 128, 3)
 
 // Packed rows [token][q | k | v], each heads · HD wide; bidirectional.
 #define FLOE_FLASH_PACKED(NAME, HD, BF) \
