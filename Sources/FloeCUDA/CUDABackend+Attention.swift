@@ -155,7 +155,7 @@ extension CUDABackend {
             }
         }
         if flash {
-            let name = (hd == 128 && flashThreeBlocksPerSM ? "flash_attention_paged3_" : "flash_attention_paged_") + "\(hd)", sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
+            let name = "flash_attention_paged_\(hd)", sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
             if sharedBytes > 48 << 10 { allowDynamicSharedMemory(name, bytes: sharedBytes) }
             // When the kernel writes every row (a prefill-only step), it also writes the bf16 copy
             // the output projection's GEMM reads, which then skips its conversion pass.

@@ -84,7 +84,14 @@ extension CUDABackend: EncoderBackend {
             // The first GEMM wrote x·upᵀ + bias in 16 bits (as PyTorch's half-precision MLP
             // keeps it): GELU in place, and the f32 activation never exists.
             module.launch(bf16 ? "gelu_bf16" : "gelu_f16", grid: (elementBlocks(n * ffn), 1, 1), block: 256,
-                KernelArguments().pointer(activation).int64(n * ffn))
+                KernelArguments().pointer(activation).pointer(0).int64(n * ffn).int(ffn))
+        } else if matmul.multiply(x: input, weight: up.deviceAddress, bias: nil, output: activation,
+            rows: n, inFeatures: d, outFeatures: ffn, dtype: up.dtype, outputDType: up.dtype)
+        {
+            // No 16-bit plan with a bias epilogue (the H100's cuBLASLt has none at BERT shapes),
+            // but one without: the bias joins GELU's in-place pass, still all in 16 bits.
+            module.launch(bf16 ? "gelu_bf16" : "gelu_f16", grid: (elementBlocks(n * ffn), 1, 1), block: 256,
+                KernelArguments().pointer(activation).tensor(upBias).int64(n * ffn).int(ffn))
         } else {
             let upBiasAdded = matmul.multiply(x: input, weight: up.deviceAddress, bias: upBias.deviceAddress, output: inner.deviceAddress,
                 rows: n, inFeatures: d, outFeatures: ffn, dtype: up.dtype)
@@ -138,25 +145,36 @@ extension CUDABackend: EncoderBackend {
         let dtype = qkv.dtype
         let input = gemmInput(x, weightDType: dtype)
         let qkv16 = scratchBuffer("encoder-qkv16", bytes: n * 3 * d * 2).deviceAddress
+        let context16 = scratchBuffer("encoder-context16", bytes: n * d * 2).deviceAddress
+        let flash = FlashAttentionKernels.supports(headDim: d / heads) && d % 8 == 0 && !encoderAttentionOnCUDACores
+        // Biases the attention kernel adds itself (when the GEMM could not): see below.
+        var attentionBias: CUdeviceptr = 0
         if !matmul.multiply(x: input, weight: qkv.deviceAddress, bias: qkvBias.deviceAddress, output: qkv16,
             rows: n, inFeatures: d, outFeatures: 3 * d, dtype: dtype, outputDType: dtype)
         {
             // No 16-bit-output plan with a bias epilogue (the H100's cuBLASLt has none at
-            // BERT-base shapes): the f32 product with its bias, then one pass to 16 bits, so the
-            // attention still runs on 16-bit Q/K/V.
-            if !matmul.multiply(x: input, weight: qkv.deviceAddress, bias: qkvBias.deviceAddress, output: qkvScratch.deviceAddress,
-                rows: n, inFeatures: d, outFeatures: 3 * d, dtype: dtype)
+            // BERT-base shapes). The flash kernel takes the bias itself: Q's when it loads the
+            // queries, V's on its output (the probabilities of a row sum to 1), and K's not at
+            // all (it adds q·b_k to every score of a row, which the softmax cancels). Otherwise:
+            // the f32 product with its bias, then one pass to 16 bits.
+            if flash, matmul.multiply(x: input, weight: qkv.deviceAddress, bias: nil, output: qkv16,
+                rows: n, inFeatures: d, outFeatures: 3 * d, dtype: dtype, outputDType: dtype)
             {
-                matmul.multiply(x: input, weight: qkv.deviceAddress, output: qkvScratch.deviceAddress, rows: n, inFeatures: d, outFeatures: 3 * d, dtype: dtype)
-                module.launch("add_bias", grid: (elementBlocks(n * 3 * d), 1, 1), block: 256,
-                    KernelArguments().tensor(qkvScratch).tensor(qkvBias).int64(n * 3 * d).int(3 * d))
+                attentionBias = qkvBias.deviceAddress
+            } else {
+                if !matmul.multiply(x: input, weight: qkv.deviceAddress, bias: qkvBias.deviceAddress, output: qkvScratch.deviceAddress,
+                    rows: n, inFeatures: d, outFeatures: 3 * d, dtype: dtype)
+                {
+                    matmul.multiply(x: input, weight: qkv.deviceAddress, output: qkvScratch.deviceAddress, rows: n, inFeatures: d, outFeatures: 3 * d, dtype: dtype)
+                    module.launch("add_bias", grid: (elementBlocks(n * 3 * d), 1, 1), block: 256,
+                        KernelArguments().tensor(qkvScratch).tensor(qkvBias).int64(n * 3 * d).int(3 * d))
+                }
+                module.launch(dtype == .bf16 ? "convert_f32_bf16" : "convert_f32_f16", grid: (elementBlocks(n * 3 * d), 1, 1), block: 256,
+                    KernelArguments().tensor(qkvScratch).pointer(qkv16).int64(n * 3 * d))
             }
-            module.launch(dtype == .bf16 ? "convert_f32_bf16" : "convert_f32_f16", grid: (elementBlocks(n * 3 * d), 1, 1), block: 256,
-                KernelArguments().tensor(qkvScratch).pointer(qkv16).int64(n * 3 * d))
         }
-        let context16 = scratchBuffer("encoder-context16", bytes: n * d * 2).deviceAddress
-        if FlashAttentionKernels.supports(headDim: d / heads), d % 8 == 0, !encoderAttentionOnCUDACores {
-            launchPackedFlashAttention(bf16: dtype == .bf16, qkv: qkv16, out: context16, sequenceLengths: sequenceLengths,
+        if flash {
+            launchPackedFlashAttention(bf16: dtype == .bf16, qkv: qkv16, qkvBias: attentionBias, out: context16, sequenceLengths: sequenceLengths,
                 heads: heads, headDim: d / heads, scale: scale)
         } else {
             launchEncoderAttention(dtype == .bf16 ? "encoder_attention_bf16_" : "encoder_attention_f16_", qkv: qkv16, out: context16,
@@ -172,8 +190,11 @@ extension CUDABackend: EncoderBackend {
     }
 
     /// The tensor-core flash kernel over packed 16-bit Q/K/V rows: a block per (64-query tile of a
-    /// sequence, head), longest sequences first.
-    private func launchPackedFlashAttention(bf16: Bool, qkv: CUdeviceptr, out: CUdeviceptr, sequenceLengths: [Int], heads: Int, headDim hd: Int, scale: Float) {
+    /// sequence, head), longest sequences first. `qkvBias` (f32 [3 · d], or 0): the Q/K/V bias
+    /// the GEMM left out.
+    private func launchPackedFlashAttention(
+        bf16: Bool, qkv: CUdeviceptr, qkvBias: CUdeviceptr, out: CUdeviceptr, sequenceLengths: [Int], heads: Int, headDim hd: Int, scale: Float
+    ) {
         let tile = FlashAttentionKernels.queriesPerBlock
         var tiles: [(length: Int, words: [Int32])] = []
         var start = 0
@@ -189,7 +210,8 @@ extension CUDABackend: EncoderBackend {
         let name = "flash_attention_packed_\(bf16 ? "bf16" : "f16")_\(hd)", sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
         if sharedBytes > 48 << 10 { allowDynamicSharedMemory(name, bytes: sharedBytes) }
         module.launch(name, grid: (tiles.count, heads, 1), block: FlashAttentionKernels.threads, sharedBytes: sharedBytes,
-            KernelArguments().pointer(qkv).pointer(table).pointer(out).int(heads).float(scale * 1.4426950408889634))  // log2(e): base 2
+            KernelArguments().pointer(qkv).pointer(qkvBias).pointer(table).pointer(out).int(heads)
+                .float(scale * 1.4426950408889634))  // log2(e): base 2
     }
 
     /// One attention kernel launch over the ragged batch: a block per (sequence, head, query tile).

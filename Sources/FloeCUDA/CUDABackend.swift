@@ -41,9 +41,6 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     /// Whether the 16-bit encoder attention keeps the CUDA-core tiled kernel instead of the
     /// tensor-core flash kernel (`FLOE_CUDA_ENCODER_ATTENTION=tiled`, for comparison).
     let encoderAttentionOnCUDACores: Bool
-    /// Whether prefill flash attention at head size 128 takes the variant capped for three blocks
-    /// per SM (`FLOE_CUDA_FLASH_BLOCKS_PER_SM=3`, for comparison).
-    let flashThreeBlocksPerSM: Bool
     /// Kernels already allowed more than 48 KiB of dynamic shared memory.
     var sharedMemoryOptIns: Set<String> = []
 
@@ -61,7 +58,6 @@ public final class CUDABackend: Backend, @unchecked Sendable {
             .map { min(max($0, 0), GEMVKernels.maxTokens) } ?? GEMVKernels.preferredMaxTokens
         tiledGEMV = ProcessInfo.processInfo.environment["FLOE_CUDA_GEMV"] != "rows"
         smallGEMVTiles = ProcessInfo.processInfo.environment["FLOE_CUDA_GEMV_SMALL_TILES"] != "0"
-        flashThreeBlocksPerSM = ProcessInfo.processInfo.environment["FLOE_CUDA_FLASH_BLOCKS_PER_SM"] == "3"
         encoderAttentionOnCUDACores = ProcessInfo.processInfo.environment["FLOE_CUDA_ENCODER_ATTENTION"] == "tiled"
         staging = try PinnedStaging(device: device)
         let compiler = KernelCompiler(nvrtc: device.libraries.nvrtc, cacheFolder: kernelCacheFolder)

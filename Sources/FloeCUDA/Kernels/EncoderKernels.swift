@@ -131,14 +131,15 @@ extern "C" __global__ void bias_gelu_f16(const float* y, const float* bias, u16*
     bias_gelu_16_impl<F16>(y, bias, out, total, cols);
 }
 
-// y = gelu(y) in place on a 16-bit GEMM output (bias already added in the GEMM's epilogue).
+// y = gelu(y [+ bias]) in place on a 16-bit GEMM output [rows, cols]: bias null when the GEMM's
+// epilogue added it, else the f32 bias of a GEMM that had no 16-bit-output plan with one.
 template <class T>
-__device__ void gelu_16_impl(u16* y, long long n) {
+__device__ void gelu_16_impl(u16* y, const float* bias, long long n, int cols) {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
-        y[i] = T::store(gelu_erf(T::load(y[i])));
+        y[i] = T::store(gelu_erf(bias ? T::load(y[i]) + bias[i % cols] : T::load(y[i])));
 }
-extern "C" __global__ void gelu_bf16(u16* y, long long n) { gelu_16_impl<BF16>(y, n); }
-extern "C" __global__ void gelu_f16(u16* y, long long n) { gelu_16_impl<F16>(y, n); }
+extern "C" __global__ void gelu_bf16(u16* y, const float* bias, long long n, int cols) { gelu_16_impl<BF16>(y, bias, n, cols); }
+extern "C" __global__ void gelu_f16(u16* y, const float* bias, long long n, int cols) { gelu_16_impl<F16>(y, bias, n, cols); }
 
 // f32 activations as a storage format, beside BF16 and F16 (CommonKernels).
 struct F32 {
