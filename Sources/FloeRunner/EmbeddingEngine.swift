@@ -1,13 +1,18 @@
 import Foundation
 import FloeModels
 
-/// Serves embedding requests from many callers with one model thread.
+/// Serves embedding requests from many callers with one or more model threads.
 ///
 /// A request's inputs are tokenized on the caller's task (in parallel across cores for large
-/// requests), never on the model thread; each input then joins one queue of sequences. The
-/// model thread packs queued sequences from any number of requests into ragged batches of at
-/// most `maxBatchTokens` tokens, so small requests share forward passes (as Arctic's replica
-/// submits every prompt as its own engine request and lets vLLM batch them). A request finishes
+/// requests), never on a model thread; each input then joins one queue of sequences. Each model
+/// thread runs its own instance of the model (`EmbeddingModel.replica(on:)`: shared weights,
+/// its own activations and, on a GPU, its own stream) and packs queued sequences from any
+/// number of requests into ragged batches of at most `maxBatchTokens` tokens, so small requests
+/// share forward passes (as Arctic's replica submits every prompt as its own engine request and
+/// lets vLLM batch them). With several instances, one thread's host work (packing, uploads,
+/// read-back, handing out results) overlaps another's forward pass on the device, as Arctic
+/// runs several engine replicas per GPU. A sequence's embedding lands at its own index, so a
+/// request's order does not depend on which instance embedded which of its inputs; it finishes
 /// when its last sequence has been embedded. The queue is bounded: a request that would push it
 /// past `maxQueuedSequences` is refused at once instead of waiting without limit.
 public final class EmbeddingEngine: @unchecked Sendable {
@@ -39,8 +44,12 @@ public final class EmbeddingEngine: @unchecked Sendable {
         public func embedding(_ index: Int) -> ArraySlice<Float> { embeddings[index * dimension..<(index + 1) * dimension] }
     }
 
+    /// The first instance: tokenizer, dimension and limits (every instance shares them).
     public let model: EmbeddingModel
     public let options: Options
+    /// Model threads, one per instance.
+    public let instanceCount: Int
+    private let profiler = EmbeddingProfiler()
 
     private let condition = NSCondition()
     // Guarded by `condition`:
@@ -50,19 +59,34 @@ public final class EmbeddingEngine: @unchecked Sendable {
     private var stopped = false
     private var batchesRun = 0
 
-    public init(model: EmbeddingModel, options: Options = Options()) {
-        self.model = model
-        self.options = options
-        // The thread holds the engine until `shutdown()` lets it return.
-        let thread = Thread { self.run() }
-        thread.name = "floe-embedding-engine"
-        thread.stackSize = 8 << 20
-        thread.start()
+    /// One model thread.
+    public convenience init(model: EmbeddingModel, options: Options = Options()) {
+        self.init(instances: [model], options: options)
     }
 
-    /// Stops the model thread once the batch in flight (if any) is done; queued requests fail.
+    /// A model thread per instance, all taking batches from the one queue. `instances` (at
+    /// least one) are replicas of one model (`EmbeddingModel.replica(on:)`), each on a backend
+    /// no other thread drives at the same time, or one the backend lets threads share.
+    public init(instances: [EmbeddingModel], options: Options = Options()) {
+        precondition(!instances.isEmpty, "an embedding engine needs at least one model instance")
+        precondition(instances.allSatisfy { $0.dimension == instances[0].dimension }, "embedding instances differ in dimension")
+        model = instances[0]
+        self.options = options
+        instanceCount = instances.count
+        for (index, instance) in instances.enumerated() {
+            // Each thread holds the engine until `shutdown()` lets it return.
+            let thread = Thread { self.run(instance.embedder) }
+            thread.name = instances.count == 1 ? "floe-embedding-engine" : "floe-embedding-engine-\(index)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    /// Stops the model threads once their batches in flight (if any) are done; queued requests
+    /// fail. With `FLOE_PROFILE_EMBED=1`, prints where the model threads' time went.
     public func shutdown() {
         condition.lock()
+        let first = !stopped
         stopped = true
         let pending = requests.values
         requests.removeAll()
@@ -71,6 +95,9 @@ public final class EmbeddingEngine: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         for request in pending { request.continuation.resume(throwing: EmbeddingEngineError.shutDown) }
+        if first && profiler.enabled {
+            FileHandle.standardError.write(Data(profiler.report(instances: instanceCount).utf8))
+        }
     }
 
     /// How many forward passes have run (for tests and metrics).
@@ -163,8 +190,11 @@ public final class EmbeddingEngine: @unchecked Sendable {
         if let failure { continuation.resume(throwing: failure) }
     }
 
-    /// The model thread: wait for sequences, take a batch, embed it, hand results back.
-    private func run() {
+    /// A model thread: wait for sequences, take a batch, embed it with this thread's instance,
+    /// hand results back. The phases are timed for `FLOE_PROFILE_EMBED`.
+    private func run(_ embedder: SentenceEmbedder) {
+        let backend = embedder.backend
+        var stopwatch = EmbeddingProfiler.Stopwatch()
         while true {
             condition.lock()
             while queueHead == queue.count && !stopped { condition.wait() }
@@ -172,11 +202,25 @@ public final class EmbeddingEngine: @unchecked Sendable {
                 condition.unlock()
                 return
             }
+            stopwatch.lap(.waitingForWork)
             let batch = takeBatch()
+            // `submit` wakes one thread; if work is left, pass it on to another idle one.
+            if queueHead < queue.count { condition.signal() }
             condition.unlock()
             if batch.isEmpty { continue }
-            let result = Result { try model.embedder.embedFlat(batch.map(\.tokens)) }
+            let sequences = batch.map(\.tokens)
+            stopwatch.lap(.packing)
+            let result = Result { () throws -> [Float] in
+                let pooled = try embedder.enqueue(sequences)
+                stopwatch.lap(.enqueueing)
+                backend.synchronize()
+                stopwatch.lap(.waitingForDevice)
+                defer { stopwatch.lap(.readingBack) }
+                return backend.readFloats(pooled)
+            }
             deliver(batch, result)
+            stopwatch.lap(.distributing)
+            profiler.record(&stopwatch, sequences: sequences.count, tokens: sequences.reduce(0) { $0 + $1.count })
         }
     }
 
@@ -201,7 +245,7 @@ public final class EmbeddingEngine: @unchecked Sendable {
             queue.removeFirst(queueHead)
             queueHead = 0
         }
-        batchesRun += 1
+        if !batch.isEmpty { batchesRun += 1 }
         return batch
     }
 
