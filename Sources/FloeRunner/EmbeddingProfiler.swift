@@ -72,8 +72,8 @@ final class EmbeddingProfiler: Sendable {
         let batches = max(totals.batches, 1)
         var lines = Phase.allCases.map { phase in
             let seconds = totals.seconds[phase.rawValue]
-            return String(format: "  %-19@ %10.3f ms total %9.1f us/batch %5.1f%%", phase.label as NSString, seconds * 1e3,
-                seconds / Double(batches) * 1e6, 100 * seconds / all)
+            return "  " + phase.label.padding(toLength: 19, withPad: " ", startingAt: 0)
+                + String(format: " %10.3f ms total %10.1f us/batch %5.1f%%", seconds * 1e3, seconds / Double(batches) * 1e6, 100 * seconds / all)
         }
         lines.append(String(format: "  %d batches on %d instance%@: %.1f sequences and %.0f tokens per batch; %.0f tokens/s over %.3f s",
             totals.batches, instances, instances == 1 ? "" : "s", Double(totals.sequences) / Double(batches),
