@@ -177,9 +177,7 @@ public final class EmbeddingEngine: @unchecked Sendable {
             failure = .overloaded(queued: queue.count - queueHead, limit: options.maxQueuedSequences)
         } else {
             failure = nil
-            let request = PendingRequest(
-                continuation: continuation, embeddings: [Float](repeating: 0, count: sequences.count * model.dimension),
-                remaining: sequences.count)
+            let request = PendingRequest(continuation: continuation, count: sequences.count, dimension: model.dimension)
             requests[requestID] = request
             for (index, tokens) in sequences.enumerated() {
                 queue.append(QueuedSequence(requestID: requestID, request: request, index: index, tokens: tokens))
@@ -251,43 +249,70 @@ public final class EmbeddingEngine: @unchecked Sendable {
 
     private func deliver(_ batch: [QueuedSequence], _ result: Result<[Float], any Error>) {
         let dimension = model.dimension
-        var finished: [(PendingRequest, Result<[Float], any Error>)] = []
+        // The copies run before taking the lock, so model threads do not queue behind each
+        // other's (or callers') for a batch's worth of embeddings: each sequence owns its slot.
+        if case .success(let flat) = result {
+            flat.withUnsafeBufferPointer { source in
+                for (position, item) in batch.enumerated() {
+                    item.request.store(source[position * dimension..<(position + 1) * dimension], at: item.index)
+                }
+            }
+        }
+        var finished: [(PendingRequest, EmbeddingEngineError?)] = []
         condition.lock()
-        for (position, item) in batch.enumerated() {
+        for item in batch {
             guard requests[item.requestID] === item.request else { continue }  // aborted meanwhile
             switch result {
-            case .success(let flat):
-                item.request.embeddings.withUnsafeMutableBufferPointer { out in
-                    flat.withUnsafeBufferPointer { source in
-                        (out.baseAddress! + item.index * dimension).update(from: source.baseAddress! + position * dimension, count: dimension)
-                    }
-                }
+            case .success:
                 item.request.remaining -= 1
                 if item.request.remaining == 0 {
                     requests.removeValue(forKey: item.requestID)
-                    finished.append((item.request, .success(item.request.embeddings)))
+                    finished.append((item.request, nil))
                 }
             case .failure(let error):
                 requests.removeValue(forKey: item.requestID)
-                finished.append((item.request, .failure(EmbeddingEngineError.modelFailed(String(describing: error)))))
+                finished.append((item.request, .modelFailed(String(describing: error))))
             }
         }
         condition.unlock()
-        for (request, outcome) in finished { request.continuation.resume(with: outcome) }
+        // The lock ordered every thread's slot copies before the last count down, so the
+        // request's embeddings are complete here.
+        for (request, failure) in finished {
+            if let failure {
+                request.continuation.resume(throwing: failure)
+            } else {
+                request.continuation.resume(returning: request.embeddings)
+            }
+        }
     }
 }
 
-/// A request waiting for its sequences; mutated only with the engine's lock held.
+/// A request waiting for its sequences. `remaining` changes only with the engine's lock held;
+/// the embedding slots are written without it, each by the one model thread that embedded that
+/// sequence (slots never overlap), and read once `remaining` reached zero under the lock.
 private final class PendingRequest {
     let continuation: CheckedContinuation<[Float], any Error>
-    var embeddings: [Float]
     var remaining: Int
+    private let slots: UnsafeMutableBufferPointer<Float>
+    private let dimension: Int
 
-    init(continuation: CheckedContinuation<[Float], any Error>, embeddings: [Float], remaining: Int) {
+    init(continuation: CheckedContinuation<[Float], any Error>, count: Int, dimension: Int) {
         self.continuation = continuation
-        self.embeddings = embeddings
-        self.remaining = remaining
+        remaining = count
+        self.dimension = dimension
+        slots = .allocate(capacity: count * dimension)
+        slots.initialize(repeating: 0)
     }
+
+    deinit { slots.deallocate() }
+
+    func store(_ embedding: Slice<UnsafeBufferPointer<Float>>, at index: Int) {
+        precondition(embedding.count == dimension)
+        (slots.baseAddress! + index * dimension).update(from: embedding.base.baseAddress! + embedding.startIndex, count: dimension)
+    }
+
+    /// The embeddings in input order (complete once `remaining` is zero).
+    var embeddings: [Float] { Array(slots) }
 }
 
 private struct QueuedSequence {
