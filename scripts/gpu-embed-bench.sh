@@ -97,8 +97,8 @@ for row in rows:
     print(f"{row['case']:<34} {floe:>12.0f} {st:>12.0f} {row.get('ratio', float('nan')):>7.2f}")
 PY
 }
-run_case() { # label model dtype tokens count st_batch [in-process]
-  local label=$1 model=$2 dtype=$3 tokens=$4 count=$(( $5 / divisor )) st_batch=$6 mode=${7:-grpc}
+run_case() { # label model dtype tokens count st_batch [in-process [embedding instances]]
+  local label=$1 model=$2 dtype=$3 tokens=$4 count=$(( $5 / divisor )) st_batch=$6 mode=${7:-grpc} instances=${8:-}
   if (( SECONDS > budget )); then log "skipped $label: past the time budget (${budget}s)"; return; fi
   local st_dtype=float16
   [[ "$device" == cuda ]] || st_dtype=float32
@@ -108,8 +108,10 @@ run_case() { # label model dtype tokens count st_batch [in-process]
     local floe_dtype=$dtype
     [[ "$device" == cuda ]] || floe_dtype=auto
     via=(--device "$device" --dtype "$floe_dtype")
+    if [[ -n $instances ]]; then via+=(--embedding-instances "$instances"); fi
   fi
-  "$floe" bench-embed "${via[@]}" --model "$model" --tokens "$tokens" --count "$count" --batch-size 32 --repeats 3 \
+  # In process, the engine's phase profile (FLOE_PROFILE_EMBED) lands in the log at its shutdown.
+  FLOE_PROFILE_EMBED=1 "$floe" bench-embed "${via[@]}" --model "$model" --tokens "$tokens" --count "$count" --batch-size 32 --repeats 3 \
     --json "$floe_json" 2>&1 | tee -a "$out/embed-log.txt"
   if [[ ! -f "$st_json" ]]; then
     "$python" scripts/bench_embeddings_st_gpu.py "$model" "$tokens" "$count" "$st_batch" 3 --dtype "$st_dtype" --device "$device" \
@@ -131,15 +133,17 @@ print(json.dumps(row))
 PY
   summarize >/dev/null
 }
-serve_and_run() { # name model dtype, then cases as "label tokens count st_batch"
-  local name=$1 model=$2 dtype=$3
+serve_and_run() { # name model dtype, then cases as "label tokens count st_batch"; $serve_instances: --embedding-instances
+  local name=$1 model=$2 dtype=$3 instance_flags=()
+  if [[ -n "${serve_instances:-}" ]]; then instance_flags=(--embedding-instances "$serve_instances"); fi
   shift 3
   if (( SECONDS > budget )); then log "skipped floe serve $name $dtype: past the time budget (${budget}s)"; return; fi
   local floe_dtype=$dtype
   [[ "$device" == cuda ]] || floe_dtype=auto
   log "floe serve $name --device $device --dtype $floe_dtype"
-  "$floe" serve "$model" --device "$device" --dtype "$floe_dtype" --host 127.0.0.1 --port "$port" --grpc-port "$grpc" \
-    >"$work/embed-serve-$name-$dtype.txt" 2>&1 &
+  # The server prints its engine's phase profile (FLOE_PROFILE_EMBED) to its log when stopped.
+  FLOE_PROFILE_EMBED=1 "$floe" serve "$model" --device "$device" --dtype "$floe_dtype" --host 127.0.0.1 --port "$port" --grpc-port "$grpc" \
+    "${instance_flags[@]}" >"$work/embed-serve-$name-$dtype.txt" 2>&1 &
   local server=$!
   local ready=""
   for _ in $(seq 1 240); do
@@ -157,15 +161,20 @@ serve_and_run() { # name model dtype, then cases as "label tokens count st_batch
     run_case "$name-$dtype-$1" "$model" "$dtype" "$2" "$3" "$4"
   done
   kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+  grep -A8 "embedding engine profile" "$work/embed-serve-$name-$dtype.txt" >>"$out/embed-log.txt"
 }
 
 nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv,noheader 2>&1 | tee -a "$out/embed-log.txt"
-# Cases: label tokens count sentence-transformers-batch; the issue's headline cases first.
+# Cases: label tokens count sentence-transformers-batch; the issue's headline cases first. The
+# server runs its default embedding instances (2 on CUDA); the headline case again with one
+# instance shows what the second one gives.
 serve_and_run "$shape" "$base" bfloat16 "t50 50 32768 512" "t512 512 4096 64"
+serve_instances=1 serve_and_run "$shape-1-instance" "$base" bfloat16 "t50 50 32768 512"
 if [[ -n "$minilm" ]]; then serve_and_run minilm "$minilm" bfloat16 "t50 50 32768 512" "t256 256 8192 128"; fi
 # The model alone (no gRPC, no server): what serving costs on top.
 run_case "$shape-bfloat16-t50-in-process" "$base" bfloat16 50 32768 512 in-process
 run_case "$shape-bfloat16-t512-in-process" "$base" bfloat16 512 4096 64 in-process
+run_case "$shape-bfloat16-t50-in-process-1-instance" "$base" bfloat16 50 32768 512 in-process 1
 serve_and_run "$shape" "$base" float16 "t50 50 32768 512" "t512 512 4096 64"
 if [[ -n "$minilm" ]]; then serve_and_run minilm "$minilm" float16 "t50 50 32768 512" "t256 256 8192 128"; fi
 summarize | tee -a "$out/embed-log.txt"

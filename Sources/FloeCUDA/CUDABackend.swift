@@ -5,7 +5,8 @@ import Foundation
 /// The `Backend` on an NVIDIA GPU: f32 activations, 16-bit weights (bf16 by default, f16 on
 /// request; quantized GGUF weights are dequantized at upload), a bf16 paged KV cache, NVRTC
 /// kernels and cuBLASLt GEMMs. Every op is issued asynchronously on one stream; only read-backs
-/// and `synchronize` wait.
+/// and `synchronize` wait. A backend is driven by one thread at a time; to run a model from
+/// several threads at once, give each its own `init(sharingWeightsWith:)` sibling.
 ///
 /// `upload` is for weights: floating-point matrices (rank ≥ 2) become `weightDType` (bf16 by
 /// default; f32 on request, for exact checks of small models), vectors
@@ -20,6 +21,8 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     let allocator: CUDAAllocator
     let staging: PinnedStaging
     let module: CUDAModule
+    /// The compiled kernels, kept so a sibling backend loads its own module without NVRTC.
+    let cubin: [UInt8]
     let matmul: CublasLtMatmul?
     /// Grown on demand and reused: 16-bit copies of GEMM inputs, attention partials, indices.
     var scratch: [String: Storage] = [:]
@@ -61,7 +64,32 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         encoderAttentionOnCUDACores = ProcessInfo.processInfo.environment["FLOE_CUDA_ENCODER_ATTENTION"] == "tiled"
         staging = try PinnedStaging(device: device)
         let compiler = KernelCompiler(nvrtc: device.libraries.nvrtc, cacheFolder: kernelCacheFolder)
-        module = try CUDAModule(device: device, cubin: compiler.compile(KernelSource.all, architecture: device.architecture))
+        cubin = try compiler.compile(KernelSource.all, architecture: device.architecture)
+        module = try CUDAModule(device: device, cubin: cubin)
+        matmul = try device.libraries.cublasLt.map { try CublasLtMatmul(lt: $0, device: device, allocator: allocator) }
+    }
+
+    /// A second backend on `original`'s GPU and context that can run `original`'s uploaded
+    /// weights (so a model replica needs no second copy of them) while issuing its work on a
+    /// stream of its own, so two threads each driving one backend keep the GPU busy together.
+    ///
+    /// Everything that is per-stream or unsynchronized is its own: the stream, the allocator
+    /// (a block freed on one stream could otherwise be handed to the other while kernels still
+    /// queued on the first read it), scratch, pinned staging, the kernel module's function
+    /// table and the cuBLASLt handle, plans and workspace. Weight tensors must come from
+    /// `original` (or another sibling) and outlive their users.
+    public init(sharingWeightsWith original: CUDABackend) throws {
+        let device = try CUDADevice(sharingContextOf: original.device)
+        let allocator = CUDAAllocator(device: device)
+        self.device = device
+        driver = device.driver
+        weightDType = original.weightDType
+        self.allocator = allocator
+        gemvMaxTokens = original.gemvMaxTokens
+        tiledGEMV = original.tiledGEMV
+        staging = try PinnedStaging(device: device)
+        cubin = original.cubin
+        module = try CUDAModule(device: device, cubin: cubin)
         matmul = try device.libraries.cublasLt.map { try CublasLtMatmul(lt: $0, device: device, allocator: allocator) }
     }
 

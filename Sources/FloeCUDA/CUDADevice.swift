@@ -2,6 +2,8 @@ import CFloeCUDA
 import Foundation
 
 /// One GPU: its primary context, the stream every op of a backend is issued on, and its limits.
+/// Several `CUDADevice`s may share one GPU's context, each with its own stream
+/// (`init(sharingContextOf:)`).
 public final class CUDADevice: @unchecked Sendable {
     public let ordinal: Int
     public let name: String
@@ -49,6 +51,24 @@ public final class CUDADevice: @unchecked Sendable {
         var context: CUcontext?
         try driver.check(driver.cuDevicePrimaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain")
         self.context = context!
+        try driver.check(driver.cuCtxSetCurrent(context), "cuCtxSetCurrent")
+        var stream: CUstream?
+        try driver.check(driver.cuStreamCreate(&stream, UInt32(FLOE_CU_STREAM_NON_BLOCKING)), "cuStreamCreate")
+        self.stream = stream!
+    }
+
+    /// The same GPU and primary context as `other`, with a stream of its own: work issued on
+    /// the two streams may run concurrently, and memory allocated through either is usable by
+    /// both (one context). The embedding engine gives each model instance one of these.
+    public init(sharingContextOf other: CUDADevice) throws {
+        libraries = other.libraries
+        driver = other.driver
+        ordinal = other.ordinal
+        name = other.name
+        computeCapability = other.computeCapability
+        multiprocessorCount = other.multiprocessorCount
+        handle = other.handle
+        context = other.context
         try driver.check(driver.cuCtxSetCurrent(context), "cuCtxSetCurrent")
         var stream: CUstream?
         try driver.check(driver.cuStreamCreate(&stream, UInt32(FLOE_CU_STREAM_NON_BLOCKING)), "cuStreamCreate")

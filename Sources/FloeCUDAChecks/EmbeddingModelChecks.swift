@@ -47,6 +47,44 @@ public enum EmbeddingModelChecks {
         }
     }
 
+    /// Two model instances on one GPU (`CUDABackend(sharingWeightsWith:)`: own stream, shared
+    /// weights) behind one `EmbeddingEngine`, as `floe serve` runs them: every reference input
+    /// goes in `copies` times as separate requests, all in flight together, through 64-token
+    /// batches so both instances take many; each embedding must match sentence-transformers
+    /// (cosine ≥ `minimumCosine`) and the one-instance batched embedding of the same input
+    /// (cosine ≥ 0.9999: batches form differently, and a 16-bit rounding may flip; a race
+    /// between the streams would show as garbage).
+    public static func runInstances(
+        modelPath: String, referencePath: String, backend: CUDABackend, copies: Int = 8, report: inout CheckReport
+    ) async {
+        let label = "\((modelPath as NSString).lastPathComponent) 2 instances (\(backend.weightDType))"
+        do {
+            let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: URL(fileURLWithPath: referencePath)))
+            let model = try EmbeddingModel.load(directory: modelPath, backend: backend)
+            let replica = try model.replica(on: CUDABackend(sharingWeightsWith: backend))
+            let ids = try golden.cases.map { try model.tokenize($0.text, truncateTo: model.maxInputTokens) }
+            let single = try model.embedder.embed(ids)
+            let engine = EmbeddingEngine(instances: [model, replica], options: .init(maxBatchTokens: 64))
+            defer { engine.shutdown() }
+            let outputs = try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
+                for copy in 0..<copies {
+                    for (index, tokens) in ids.enumerated() {
+                        group.addTask { (index, try await engine.embed([.tokens(tokens)], requestID: "\(copy)-\(index)").embeddings) }
+                    }
+                }
+                return try await group.reduce(into: [(Int, [Float])]()) { $0.append($1) }
+            }
+            let worstGolden = outputs.map { cosine($0.1, golden.cases[$0.0].expected) }.min() ?? 0
+            let worstSingle = outputs.map { cosine($0.1, single[$0.0]) }.min() ?? 0
+            report.record("embedding", label + " vs reference", passed: outputs.count == ids.count * copies && worstGolden >= minimumCosine,
+                String(format: "worst cosine %.6f over %d requests in %d batches", worstGolden, outputs.count, engine.batchCount))
+            report.record("embedding", label + " vs one instance", passed: worstSingle >= 0.9999,
+                String(format: "worst cosine %.7f", worstSingle))
+        } catch {
+            report.record("embedding", label, passed: false, "\(error)")
+        }
+    }
+
     static func cosine(_ a: [Float], _ b: [Float]) -> Double {
         guard a.count == b.count else { return 0 }
         var dot = 0.0, na = 0.0, nb = 0.0

@@ -38,6 +38,28 @@ public final class BertModel: @unchecked Sendable {
         }
     }
 
+    private init(sharingWeightsOf original: BertModel, backend: any EncoderBackend) {
+        config = original.config
+        self.backend = backend
+        wordEmbeddings = original.wordEmbeddings
+        positionEmbeddings = original.positionEmbeddings
+        typeEmbeddings = original.typeEmbeddings
+        embeddingNorm = original.embeddingNorm
+        layers = original.layers
+    }
+
+    /// A second instance of this model that runs on `backend` with its own activations but
+    /// this instance's weight tensors (nothing is uploaded again), so several threads can run
+    /// the model at once, one instance each. `backend` must be able to read this model's
+    /// weights: the same backend (the CPU's is safe to share between threads) or a sibling of
+    /// it on the same device (`CUDABackend(sharingWeightsWith:)`).
+    public func replica(on backend: any EncoderBackend) throws -> BertModel {
+        guard backend.name == self.backend.name else {
+            throw ModelError.invalidConfig("a replica of a model on \(self.backend.name) cannot run on \(backend.name)")
+        }
+        return BertModel(sharingWeightsOf: self, backend: backend)
+    }
+
     static func norm(_ name: String, _ d: Int, _ weights: ModelWeights, _ backend: any Backend) throws -> (weight: Tensor, bias: Tensor) {
         (backend.upload(try weights.floatTensor(name + ".weight", shape: [d])),
          backend.upload(try weights.floatTensor(name + ".bias", shape: [d])))

@@ -5,7 +5,8 @@ import FloeTensor
 public final class SentenceEmbedder: Sendable {
     public let model: BertModel
     public let pipeline: SentenceTransformerConfig
-    private let backend: any EncoderBackend
+    /// The model's backend: the one `enqueue`'s work is issued on.
+    public let backend: any EncoderBackend
 
     public var dimension: Int { model.hiddenSize }
 
@@ -16,6 +17,11 @@ public final class SentenceEmbedder: Sendable {
         self.model = model
         self.pipeline = pipeline
         self.backend = model.backend
+    }
+
+    /// The same embedder over `model.replica(on: backend)`: shared weights, own activations.
+    public func replica(on backend: any EncoderBackend) throws -> SentenceEmbedder {
+        try SentenceEmbedder(model: model.replica(on: backend), pipeline: pipeline)
     }
 
     /// One embedding per sequence (`dimension` floats each, in input order), computed in one
@@ -30,13 +36,22 @@ public final class SentenceEmbedder: Sendable {
     /// for callers that serialize straight from one buffer.
     public func embedFlat(_ sequences: [[Int32]]) throws -> [Float] {
         if sequences.isEmpty { return [] }
+        let pooled = try enqueue(sequences)
+        backend.synchronize()
+        return backend.readFloats(pooled)
+    }
+
+    /// Issues the forward pass, pooling and normalization of `sequences` (not empty) and
+    /// returns the `[count, dimension]` tensor that will hold their embeddings, without waiting
+    /// for the device: the embedding engine times enqueueing, `backend.synchronize()` and
+    /// `backend.readFloats` apart, which tells host-bound from device-bound on a GPU.
+    public func enqueue(_ sequences: [[Int32]]) throws -> Tensor {
         let pooled = backend.allocate([sequences.count, dimension], dtype: .f32)
         // Pooling reads the model's scratch, so it runs inside the forward pass's turn.
         try model.forward(sequences) { hidden in
             backend.pool(hidden, sequenceLengths: sequences.map(\.count), mode: pipeline.pooling, into: pooled)
         }
         if pipeline.normalize { backend.l2Normalize(pooled, into: pooled) }
-        backend.synchronize()
-        return backend.readFloats(pooled)
+        return pooled
     }
 }

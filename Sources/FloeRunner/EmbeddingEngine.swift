@@ -1,13 +1,18 @@
 import Foundation
 import FloeModels
 
-/// Serves embedding requests from many callers with one model thread.
+/// Serves embedding requests from many callers with one or more model threads.
 ///
 /// A request's inputs are tokenized on the caller's task (in parallel across cores for large
-/// requests), never on the model thread; each input then joins one queue of sequences. The
-/// model thread packs queued sequences from any number of requests into ragged batches of at
-/// most `maxBatchTokens` tokens, so small requests share forward passes (as Arctic's replica
-/// submits every prompt as its own engine request and lets vLLM batch them). A request finishes
+/// requests), never on a model thread; each input then joins one queue of sequences. Each model
+/// thread runs its own instance of the model (`EmbeddingModel.replica(on:)`: shared weights,
+/// its own activations and, on a GPU, its own stream) and packs queued sequences from any
+/// number of requests into ragged batches of at most `maxBatchTokens` tokens, so small requests
+/// share forward passes (as Arctic's replica submits every prompt as its own engine request and
+/// lets vLLM batch them). With several instances, one thread's host work (packing, uploads,
+/// read-back, handing out results) overlaps another's forward pass on the device, as Arctic
+/// runs several engine replicas per GPU. A sequence's embedding lands at its own index, so a
+/// request's order does not depend on which instance embedded which of its inputs; it finishes
 /// when its last sequence has been embedded. The queue is bounded: a request that would push it
 /// past `maxQueuedSequences` is refused at once instead of waiting without limit.
 public final class EmbeddingEngine: @unchecked Sendable {
@@ -39,8 +44,12 @@ public final class EmbeddingEngine: @unchecked Sendable {
         public func embedding(_ index: Int) -> ArraySlice<Float> { embeddings[index * dimension..<(index + 1) * dimension] }
     }
 
+    /// The first instance: tokenizer, dimension and limits (every instance shares them).
     public let model: EmbeddingModel
     public let options: Options
+    /// Model threads, one per instance.
+    public let instanceCount: Int
+    private let profiler = EmbeddingProfiler()
 
     private let condition = NSCondition()
     // Guarded by `condition`:
@@ -50,19 +59,34 @@ public final class EmbeddingEngine: @unchecked Sendable {
     private var stopped = false
     private var batchesRun = 0
 
-    public init(model: EmbeddingModel, options: Options = Options()) {
-        self.model = model
-        self.options = options
-        // The thread holds the engine until `shutdown()` lets it return.
-        let thread = Thread { self.run() }
-        thread.name = "floe-embedding-engine"
-        thread.stackSize = 8 << 20
-        thread.start()
+    /// One model thread.
+    public convenience init(model: EmbeddingModel, options: Options = Options()) {
+        self.init(instances: [model], options: options)
     }
 
-    /// Stops the model thread once the batch in flight (if any) is done; queued requests fail.
+    /// A model thread per instance, all taking batches from the one queue. `instances` (at
+    /// least one) are replicas of one model (`EmbeddingModel.replica(on:)`), each on a backend
+    /// no other thread drives at the same time, or one the backend lets threads share.
+    public init(instances: [EmbeddingModel], options: Options = Options()) {
+        precondition(!instances.isEmpty, "an embedding engine needs at least one model instance")
+        precondition(instances.allSatisfy { $0.dimension == instances[0].dimension }, "embedding instances differ in dimension")
+        model = instances[0]
+        self.options = options
+        instanceCount = instances.count
+        for (index, instance) in instances.enumerated() {
+            // Each thread holds the engine until `shutdown()` lets it return.
+            let thread = Thread { self.run(instance.embedder) }
+            thread.name = instances.count == 1 ? "floe-embedding-engine" : "floe-embedding-engine-\(index)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    /// Stops the model threads once their batches in flight (if any) are done; queued requests
+    /// fail. With `FLOE_PROFILE_EMBED=1`, prints where the model threads' time went.
     public func shutdown() {
         condition.lock()
+        let first = !stopped
         stopped = true
         let pending = requests.values
         requests.removeAll()
@@ -71,6 +95,9 @@ public final class EmbeddingEngine: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         for request in pending { request.continuation.resume(throwing: EmbeddingEngineError.shutDown) }
+        if first && profiler.enabled {
+            FileHandle.standardError.write(Data(profiler.report(instances: instanceCount).utf8))
+        }
     }
 
     /// How many forward passes have run (for tests and metrics).
@@ -150,9 +177,7 @@ public final class EmbeddingEngine: @unchecked Sendable {
             failure = .overloaded(queued: queue.count - queueHead, limit: options.maxQueuedSequences)
         } else {
             failure = nil
-            let request = PendingRequest(
-                continuation: continuation, embeddings: [Float](repeating: 0, count: sequences.count * model.dimension),
-                remaining: sequences.count)
+            let request = PendingRequest(continuation: continuation, count: sequences.count, dimension: model.dimension)
             requests[requestID] = request
             for (index, tokens) in sequences.enumerated() {
                 queue.append(QueuedSequence(requestID: requestID, request: request, index: index, tokens: tokens))
@@ -163,8 +188,11 @@ public final class EmbeddingEngine: @unchecked Sendable {
         if let failure { continuation.resume(throwing: failure) }
     }
 
-    /// The model thread: wait for sequences, take a batch, embed it, hand results back.
-    private func run() {
+    /// A model thread: wait for sequences, take a batch, embed it with this thread's instance,
+    /// hand results back. The phases are timed for `FLOE_PROFILE_EMBED`.
+    private func run(_ embedder: SentenceEmbedder) {
+        let backend = embedder.backend
+        var stopwatch = EmbeddingProfiler.Stopwatch()
         while true {
             condition.lock()
             while queueHead == queue.count && !stopped { condition.wait() }
@@ -172,11 +200,25 @@ public final class EmbeddingEngine: @unchecked Sendable {
                 condition.unlock()
                 return
             }
+            stopwatch.lap(.waitingForWork)
             let batch = takeBatch()
+            // `submit` wakes one thread; if work is left, pass it on to another idle one.
+            if queueHead < queue.count { condition.signal() }
             condition.unlock()
             if batch.isEmpty { continue }
-            let result = Result { try model.embedder.embedFlat(batch.map(\.tokens)) }
+            let sequences = batch.map(\.tokens)
+            stopwatch.lap(.packing)
+            let result = Result { () throws -> [Float] in
+                let pooled = try embedder.enqueue(sequences)
+                stopwatch.lap(.enqueueing)
+                backend.synchronize()
+                stopwatch.lap(.waitingForDevice)
+                defer { stopwatch.lap(.readingBack) }
+                return backend.readFloats(pooled)
+            }
             deliver(batch, result)
+            stopwatch.lap(.distributing)
+            profiler.record(&stopwatch, sequences: sequences.count, tokens: sequences.reduce(0) { $0 + $1.count })
         }
     }
 
@@ -201,49 +243,76 @@ public final class EmbeddingEngine: @unchecked Sendable {
             queue.removeFirst(queueHead)
             queueHead = 0
         }
-        batchesRun += 1
+        if !batch.isEmpty { batchesRun += 1 }
         return batch
     }
 
     private func deliver(_ batch: [QueuedSequence], _ result: Result<[Float], any Error>) {
         let dimension = model.dimension
-        var finished: [(PendingRequest, Result<[Float], any Error>)] = []
+        // The copies run before taking the lock, so model threads do not queue behind each
+        // other's (or callers') for a batch's worth of embeddings: each sequence owns its slot.
+        if case .success(let flat) = result {
+            flat.withUnsafeBufferPointer { source in
+                for (position, item) in batch.enumerated() {
+                    item.request.store(source[position * dimension..<(position + 1) * dimension], at: item.index)
+                }
+            }
+        }
+        var finished: [(PendingRequest, EmbeddingEngineError?)] = []
         condition.lock()
-        for (position, item) in batch.enumerated() {
+        for item in batch {
             guard requests[item.requestID] === item.request else { continue }  // aborted meanwhile
             switch result {
-            case .success(let flat):
-                item.request.embeddings.withUnsafeMutableBufferPointer { out in
-                    flat.withUnsafeBufferPointer { source in
-                        (out.baseAddress! + item.index * dimension).update(from: source.baseAddress! + position * dimension, count: dimension)
-                    }
-                }
+            case .success:
                 item.request.remaining -= 1
                 if item.request.remaining == 0 {
                     requests.removeValue(forKey: item.requestID)
-                    finished.append((item.request, .success(item.request.embeddings)))
+                    finished.append((item.request, nil))
                 }
             case .failure(let error):
                 requests.removeValue(forKey: item.requestID)
-                finished.append((item.request, .failure(EmbeddingEngineError.modelFailed(String(describing: error)))))
+                finished.append((item.request, .modelFailed(String(describing: error))))
             }
         }
         condition.unlock()
-        for (request, outcome) in finished { request.continuation.resume(with: outcome) }
+        // The lock ordered every thread's slot copies before the last count down, so the
+        // request's embeddings are complete here.
+        for (request, failure) in finished {
+            if let failure {
+                request.continuation.resume(throwing: failure)
+            } else {
+                request.continuation.resume(returning: request.embeddings)
+            }
+        }
     }
 }
 
-/// A request waiting for its sequences; mutated only with the engine's lock held.
+/// A request waiting for its sequences. `remaining` changes only with the engine's lock held;
+/// the embedding slots are written without it, each by the one model thread that embedded that
+/// sequence (slots never overlap), and read once `remaining` reached zero under the lock.
 private final class PendingRequest {
     let continuation: CheckedContinuation<[Float], any Error>
-    var embeddings: [Float]
     var remaining: Int
+    private let slots: UnsafeMutableBufferPointer<Float>
+    private let dimension: Int
 
-    init(continuation: CheckedContinuation<[Float], any Error>, embeddings: [Float], remaining: Int) {
+    init(continuation: CheckedContinuation<[Float], any Error>, count: Int, dimension: Int) {
         self.continuation = continuation
-        self.embeddings = embeddings
-        self.remaining = remaining
+        remaining = count
+        self.dimension = dimension
+        slots = .allocate(capacity: count * dimension)
+        slots.initialize(repeating: 0)
     }
+
+    deinit { slots.deallocate() }
+
+    func store(_ embedding: Slice<UnsafeBufferPointer<Float>>, at index: Int) {
+        precondition(embedding.count == dimension)
+        (slots.baseAddress! + index * dimension).update(from: embedding.base.baseAddress! + embedding.startIndex, count: dimension)
+    }
+
+    /// The embeddings in input order (complete once `remaining` is zero).
+    var embeddings: [Float] { Array(slots) }
 }
 
 private struct QueuedSequence {

@@ -54,6 +54,13 @@ public final class EmbeddingModel: Sendable {
             name: base.standardizedFileURL.lastPathComponent)
     }
 
+    /// Another instance of this model on `backend` (this one's backend, or a sibling of it on
+    /// the same device) sharing the tokenizer and the weights, for another model thread of
+    /// `EmbeddingEngine`; see `BertModel.replica(on:)`.
+    public func replica(on backend: any EncoderBackend) throws -> EmbeddingModel {
+        EmbeddingModel(tokenizer: tokenizer, embedder: try embedder.replica(on: backend), maxInputTokens: maxInputTokens, name: name)
+    }
+
     /// The token ids the model sees for `text`: special tokens added, no padding. A text over
     /// `maxInputTokens` is rejected, unless `truncateTo` is set: then it is cut to
     /// `min(truncateTo, maxInputTokens)` tokens as sentence-transformers cuts (the content's

@@ -22,6 +22,7 @@ struct BenchEmbedCommand: AsyncParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Inputs per request.") var batchSize = 32
     @Option(help: "CPU threads (default: all cores). [env: FLOE_THREADS]") var threads: Int?
     @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var instanceOptions: EmbeddingInstanceOptions
     @Option(name: .customLong("max-num-batched-tokens"), help: "Tokens in one forward pass (8192 on the CPU, 32768 on CUDA).")
     var maxBatchTokens: Int?
     @Option(help: "Timed repetitions; the best is reported.") var repeats = 3
@@ -48,13 +49,13 @@ struct BenchEmbedCommand: AsyncParsableCommand {
         } else {
             let threadCount = threads ?? ProcessInfo.processInfo.environment["FLOE_THREADS"].flatMap(Int.init)
                 ?? ProcessInfo.processInfo.activeProcessorCount
-            let backend = try deviceOptions.makeEncoderBackend(threads: threadCount)
-            let embeddingModel = try EmbeddingModel.load(directory: model, backend: backend)
+            let instances = try instanceOptions.loadInstances(directory: model, device: deviceOptions, threads: threadCount)
+            let embeddingModel = instances[0]
             let engine = EmbeddingEngine(
-                model: embeddingModel, options: .init(maxBatchTokens: try maxBatchTokens ?? deviceOptions.defaultEmbeddingBatchTokens))
+                instances: instances, options: .init(maxBatchTokens: try maxBatchTokens ?? deviceOptions.defaultEmbeddingBatchTokens))
             engineToStop = engine
             measured = try embeddingModel.tokenize(text, truncateTo: nil).count
-            label = backend.name == "cpu" ? "\(threadCount) threads" : backend.name
+            label = EmbeddingInstanceOptions.describe(instances)
             send = {
                 try await withThrowingTaskGroup(of: Int.self) { group in
                     for inputs in requests { group.addTask { try await engine.embed(inputs.map { .text($0) }).promptTokens } }

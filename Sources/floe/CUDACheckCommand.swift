@@ -41,6 +41,7 @@ struct CUDACheckCommand: AsyncParsableCommand {
             for modelBackend in [backend, f16Backend!] {
                 EmbeddingModelChecks.run(modelPath: parts[0], referencePath: parts[1], backend: modelBackend, report: &report)
             }
+            await EmbeddingModelChecks.runInstances(modelPath: parts[0], referencePath: parts[1], backend: backend, report: &report)
         }
         if let engineModel { await EngineChecks.run(modelPath: engineModel, backend: backend, report: &report) }
         if let json {

@@ -15,6 +15,7 @@ struct EmbedCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Output file: .npy for a float32 [lines, dim] matrix, anything else for JSONL.") var output: String
     @Option(help: "CPU threads (default: all cores). [env: FLOE_THREADS]") var threads: Int?
     @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var instanceOptions: EmbeddingInstanceOptions
     @Option(name: .customLong("max-num-batched-tokens"), help: "Tokens in one forward pass (8192 on the CPU, 32768 on CUDA).")
     var maxBatchTokens: Int?
     @Flag(help: "Cut texts longer than the model's max_seq_length instead of failing.") var truncate = false
@@ -23,9 +24,10 @@ struct EmbedCommand: AsyncParsableCommand {
         let threadCount = threads ?? ProcessInfo.processInfo.environment["FLOE_THREADS"].flatMap(Int.init)
             ?? ProcessInfo.processInfo.activeProcessorCount
         let texts = try Self.readTexts(input)
-        let embeddingModel = try EmbeddingModel.load(directory: model, backend: try deviceOptions.makeEncoderBackend(threads: threadCount))
+        let instances = try instanceOptions.loadInstances(directory: model, device: deviceOptions, threads: threadCount)
+        let embeddingModel = instances[0]
         let engine = EmbeddingEngine(
-            model: embeddingModel, options: .init(maxBatchTokens: try maxBatchTokens ?? deviceOptions.defaultEmbeddingBatchTokens))
+            instances: instances, options: .init(maxBatchTokens: try maxBatchTokens ?? deviceOptions.defaultEmbeddingBatchTokens))
         defer { engine.shutdown() }
         let writer = try EmbeddingWriter(path: output, rows: texts.count, dimension: embeddingModel.dimension)
         var progress = ProgressBar(total: texts.count)

@@ -6,12 +6,12 @@ extension ServeCommand {
     /// `floe serve` with an embedding model folder: `/v1/embeddings` on the HTTP port and, with
     /// `--grpc-port`, Arctic's gRPC `InferenceService` beside it, both over one engine.
     func serveEmbeddings(modelPath: String, config: ServerConfig, threads: Int, maxBatchTokens: Int?, grpcPort: Int?) async throws {
-        let backend = try deviceOptions.makeEncoderBackend(threads: threads)
-        let model = try EmbeddingModel.load(directory: modelPath, backend: backend)
+        let instances = try embeddingInstanceOptions.loadInstances(directory: modelPath, device: deviceOptions, threads: threads)
+        let model = instances[0]
         var options = EmbeddingEngine.Options()
         options.maxBatchTokens = try maxBatchTokens ?? deviceOptions.defaultEmbeddingBatchTokens
-        let engine = EmbeddingEngine(model: model, options: options)
-        let setup = "\(backend.name == "cpu" ? "cpu, \(threads) threads" : backend.name), \(options.maxBatchTokens)-token batches"
+        let engine = EmbeddingEngine(instances: instances, options: options)
+        let setup = "\(EmbeddingInstanceOptions.describe(instances)), \(options.maxBatchTokens)-token batches"
         defer { engine.shutdown() }
         let name = config.servedModelNames[0]
         let grpc = grpcPort.map { ArcticGRPCServer(engine: engine, modelName: name, host: config.host, port: $0) }

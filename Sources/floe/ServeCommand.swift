@@ -51,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("grpc-port"),
         help: "Embedding models: also serve Arctic's gRPC InferenceService on this port. [env: FLOE_GRPC_PORT]")
     var grpcPort: Int?
+    @OptionGroup var embeddingInstanceOptions: EmbeddingInstanceOptions
 
     // Accepted so vLLM command lines fail clearly instead of with "unknown option".
     @Option(name: .customLong("tensor-parallel-size"), help: "Only 1 (not built yet).") var tensorParallelSize: Int?
