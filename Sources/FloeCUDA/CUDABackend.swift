@@ -87,6 +87,8 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         self.allocator = allocator
         gemvMaxTokens = original.gemvMaxTokens
         tiledGEMV = original.tiledGEMV
+        smallGEMVTiles = original.smallGEMVTiles
+        encoderAttentionOnCUDACores = original.encoderAttentionOnCUDACores
         staging = try PinnedStaging(device: device)
         cubin = original.cubin
         module = try CUDAModule(device: device, cubin: cubin)
