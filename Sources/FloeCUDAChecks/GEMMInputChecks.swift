@@ -24,12 +24,12 @@ extension OpChecks {
 
     func rounded(_ values: [Float]) -> [Float] { values.map { Float(bf16Bits: $0.bf16Bits) } }
 
-    /// What the GPU computes for a gated MLP: x rounded to bf16; on the cuBLASLt path (more than
-    /// `gemvMaxTokens` rows) gate and up rounded to bf16 too (16-bit GEMM outputs); the
-    /// activation rounded to bf16 (down's input) on both paths.
-    func gatedFeedForwardReference(_ x: [Float], n: Int, gate: Tensor, up: Tensor, down: Tensor, sixteenBit: Bool? = nil) -> [Float] {
+    /// What the GPU computes for a gated MLP: x rounded to bf16; gate and up rounded to bf16 too
+    /// (the cuBLASLt path's 16-bit GEMM outputs, which the GEMV path's gated kernel rounds the
+    /// same way); the activation rounded to bf16 (down's input). `sixteenBit: false` is the
+    /// composed f32 path, where cuBLASLt has no 16-bit-output plan.
+    func gatedFeedForwardReference(_ x: [Float], n: Int, gate: Tensor, up: Tensor, down: Tensor, sixteenBit: Bool = true) -> [Float] {
         let d = gate.shape.last, ff = gate.shape.rowCount
-        let sixteenBit = sixteenBit ?? (n > gpu.gemvMaxTokens)
         let xr = host(rounded(x), [n, d])
         let g = Tensor(zeros: [n, ff]), u = Tensor(zeros: [n, ff]), h = Tensor(zeros: [n, ff])
         ReferenceOps.linear(xr, weight: gate, bias: nil, into: g)

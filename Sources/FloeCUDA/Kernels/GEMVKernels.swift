@@ -101,6 +101,16 @@ __device__ void gemv_impl(const float* __restrict__ x, const u16* __restrict__ w
     }
 }
 
+// silu(gate) · up from f32 sums, with gate and up rounded to the weights' 16-bit type first, as
+// the cuBLASLt path's 16-bit gate/up outputs are (gatedFeedForward, silu_mul_bf16): a token's
+// MLP then rounds the same way whichever path its batch size takes (the down projection
+// rounds the product itself).
+template <class T>
+__device__ __forceinline__ float gated_value(float gate, float up) {
+    const float g = T::load(T::store(gate));
+    return g / (1.f + expf(-g)) * T::load(T::store(up));
+}
+
 // Up to three matrices sharing x in one launch (Q/K/V), or, `gated`, gate and up rows computed
 // by the same warp and written as silu(gate) * up. Rows of the matrices are numbered one after
 // the other; x is staged once per block. N ≤ 2 (the GEMV's range); 16-byte aligned rows only.
@@ -139,7 +149,7 @@ __device__ void gemv_multi_impl(const float* __restrict__ x, Projections p, int 
 #pragma unroll
             for (int t = 0; t < N; t++) {
                 if (gated) {
-                    p.y[0][(size_t)t * out + row] = acc[t] / (1.f + expf(-acc[t])) * up[t];
+                    p.y[0][(size_t)t * out + row] = gated_value<T>(acc[t], up[t]);
                 } else {
                     p.y[m][(size_t)t * out + row] = acc[t] + (p.bias[m] ? p.bias[m][row] : 0.f);
                 }
@@ -322,7 +332,7 @@ __device__ void gemv_tiled_gated_impl(const float* __restrict__ x, Projections p
     const int r = threadIdx.x / N, t = threadIdx.x % N;
     if (threadIdx.x < H * N && row0 + r < out) {
         const float g = sums[threadIdx.x], u = sums[(r + H) * N + t];
-        p.y[0][(size_t)t * out + row0 + r] = g / (1.f + expf(-g)) * u;
+        p.y[0][(size_t)t * out + row0 + r] = gated_value<T>(g, u);
     }
 }
 
