@@ -2,9 +2,11 @@ import CFloeCUDA
 import FloeTensor
 
 /// A step's attention metadata on the device, uploaded once and shared by every layer:
-/// `[slot(n) | visibleKeys(n) | tableOffset(n) | pagedVisibleKeys(n) | block tables… | flash tiles…]`
-/// as int32. `pagedVisibleKeys` is `visibleKeys` with 0 for the tokens of the chunks that take
-/// the flash kernel (`flashTiles`, five ints per 64-query tile: see FlashAttentionKernels).
+/// `[slot(n) | visibleKeys(n) | tableOffset(n) | pagedVisibleKeys(n) | block tables… | flash tiles…
+/// | decode tiles…]` as int32. `pagedVisibleKeys` is `visibleKeys` with 0 for the tokens of the
+/// chunks that take the flash kernel (`flashTiles`, five ints per 64-query tile: see
+/// FlashAttentionKernels). `decodeTiles` has one tile per other sequence (decodes, up to
+/// `flashDecodeMaxTokens` queries), for the flash kernel's grouped mode.
 struct DeviceAttentionMetadata {
     let host: AttentionMetadata
     let buffer: Storage
@@ -14,6 +16,10 @@ struct DeviceAttentionMetadata {
     /// Query tiles of the flash kernel, and the tokens they cover.
     let flashTileCount: Int
     let flashTokenCount: Int
+    /// One tile per sequence not in `flashTiles`, when every such sequence has at most
+    /// `flashDecodeMaxTokens` queries (else 0 tiles: the paged kernel takes them).
+    let decodeTileCount: Int
+    let decodeTokenCount: Int
 
     var slots: CUdeviceptr { buffer.deviceAddress }
     var visibleKeys: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(tokenCount * 4) }
@@ -21,6 +27,7 @@ struct DeviceAttentionMetadata {
     var pagedVisibleKeys: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(3 * tokenCount * 4) }
     var tables: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(4 * tokenCount * 4) }
     var flashTiles: CUdeviceptr { buffer.deviceAddress + CUdeviceptr((4 * tokenCount + tableWords) * 4) }
+    var decodeTiles: CUdeviceptr { flashTiles + CUdeviceptr(flashTileCount * 5 * 4) }
 }
 
 extension CUDABackend {
@@ -28,6 +35,17 @@ extension CUDABackend {
     /// flash kernel (prefill chunks) rather than the paged kernel (decodes, short chunks).
     public static func usesFlashAttention(queries: Int, headDim: Int) -> Bool {
         queries >= AttentionKernels.flashMinimumQueries && FlashAttentionKernels.supports(headDim: headDim)
+    }
+
+    /// Whether a step with these per-sequence query counts runs any of its attention in the
+    /// flash kernel (bf16 queries and probabilities): prefill chunks, or decodes in its grouped
+    /// mode when they fill the GPU. For checks, which compare at bf16 tolerance then.
+    public func attentionUsesFlash(queries: [Int], headDim: Int, kvHeads: Int) -> Bool {
+        guard FlashAttentionKernels.supports(headDim: headDim) else { return false }
+        if queries.contains(where: { Self.usesFlashAttention(queries: $0, headDim: headDim) }) { return true }
+        let rest = queries.filter { $0 < AttentionKernels.flashMinimumQueries }
+        return flashDecodeAttention && !rest.isEmpty && rest.allSatisfy { $0 <= AttentionKernels.flashDecodeMaxTokens }
+            && rest.count * kvHeads >= 2 * device.multiprocessorCount
     }
 
     /// The device copy of `metadata`, uploading it only when it differs from the last one.
@@ -40,6 +58,8 @@ extension CUDABackend {
         var maxVisible = 0
         // (key tiles, five words) per flash tile: sorted so the longest tiles start first.
         var flashTiles: [(work: Int, words: [Int32])] = []
+        var decodeTiles: [(work: Int, words: [Int32])] = []
+        var decodeTokens = 0, decodeTilesCoverRest = true
         var pagedVisible: [Int32] = []
         var flashTokens = 0
         for sequence in metadata.sequences {
@@ -51,7 +71,15 @@ extension CUDABackend {
                 offsets[row] = offset
                 maxVisible = max(maxVisible, first + i + 1)
             }
-            guard count >= AttentionKernels.flashMinimumQueries else { continue }
+            guard count >= AttentionKernels.flashMinimumQueries else {
+                if count <= AttentionKernels.flashDecodeMaxTokens {
+                    decodeTiles.append((sequence.contextLength, [Int32(sequence.queryTokens.lowerBound), Int32(count), Int32(first), Int32(sequence.contextLength), offset]))
+                    decodeTokens += count
+                } else {
+                    decodeTilesCoverRest = false
+                }
+                continue
+            }
             flashTokens += count
             let tile = FlashAttentionKernels.queriesPerBlock
             for start in stride(from: 0, to: count, by: tile) {
@@ -67,17 +95,20 @@ extension CUDABackend {
             }
         }
         flashTiles.sort { $0.work > $1.work }
+        decodeTiles.sort { $0.work > $1.work }
+        if !decodeTilesCoverRest { (decodeTiles, decodeTokens) = ([], 0) }
         words += visible
         words += offsets
         words += flashTokens > 0 ? pagedVisible : visible
         words += tables
         words += flashTiles.flatMap(\.words)
+        words += decodeTiles.flatMap(\.words)
         // A fresh buffer each time: the previous step's may still be read by queued kernels.
         let buffer = deviceStorage(bytes: words.count * 4)
         words.withUnsafeBytes { staging.upload($0.baseAddress!, bytes: $0.count, to: buffer.deviceAddress) }
         let uploaded = DeviceAttentionMetadata(
             host: metadata, buffer: buffer, tokenCount: n, maxVisibleKeys: maxVisible, tableWords: tables.count,
-            flashTileCount: flashTiles.count, flashTokenCount: flashTokens)
+            flashTileCount: flashTiles.count, flashTokenCount: flashTokens, decodeTileCount: decodeTiles.count, decodeTokenCount: decodeTokens)
         attentionMetadata = uploaded
         return uploaded
     }
@@ -137,10 +168,15 @@ extension CUDABackend {
         } else {
             (partialAcc, partialML) = (0, 0)
         }
-        // Prefill chunks take the flash kernel when the head size has one; the paged kernel
-        // takes everything else (pagedVisibleKeys hides the flash tokens from it).
+        // Prefill chunks take the flash kernel when the head size has one. The other sequences
+        // (decodes) take its grouped mode — a block per sequence and KV head, the group's query
+        // heads as rows — when that alone fills the GPU; else the paged kernel, which splits
+        // long contexts (pagedVisibleKeys hides the flash tokens from it).
         let flash = meta.flashTileCount > 0 && FlashAttentionKernels.supports(headDim: hd)
-        if !flash || meta.flashTokenCount < n {
+        let pagedTokens = n - (flash ? meta.flashTokenCount : 0)
+        let decodeFlash = pagedTokens > 0 && flashDecodeAttention && FlashAttentionKernels.supports(headDim: hd)
+            && meta.decodeTokenCount == n - meta.flashTokenCount && meta.decodeTileCount * kvHeads >= 2 * device.multiprocessorCount
+        if pagedTokens > 0 && !decodeFlash {
             let sharedBytes = AttentionKernels.sharedBytes(group: group, headDim: hd)
             if sharedBytes > 48 << 10 { allowDynamicSharedMemory(kernel, bytes: AttentionKernels.sharedBytes(group: AttentionKernels.maxGroup, headDim: hd)) }
             module.launch(kernel, grid: (n, kvHeads, splits), block: AttentionKernels.warps * 32,
@@ -154,17 +190,21 @@ extension CUDABackend {
                     KernelArguments().pointer(partialAcc).pointer(partialML).tensor(out).int(hd).int(splits))
             }
         }
-        if flash {
-            let name = "flash_attention_paged_\(hd)", sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
-            if sharedBytes > 48 << 10 { allowDynamicSharedMemory(name, bytes: sharedBytes) }
-            // When the kernel writes every row (a prefill-only step), it also writes the bf16 copy
-            // the output projection's GEMM reads, which then skips its conversion pass.
-            let copy = meta.flashTokenCount == n && weightDType == .bf16 ? gemmInputCopyBuffer(for: out) : nil
-            module.launch(name, grid: (meta.flashTileCount, heads, 1), block: FlashAttentionKernels.threads, sharedBytes: sharedBytes,
-                KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache).pointer(meta.flashTiles).pointer(meta.tables)
+        guard flash || decodeFlash else { return }
+        let name = "flash_attention_paged_\(hd)", sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
+        if sharedBytes > 48 << 10 { allowDynamicSharedMemory(name, bytes: sharedBytes) }
+        // When the flash kernel writes every row, it also writes the bf16 copy the output
+        // projection's GEMM reads, which then skips its conversion pass.
+        let copy = pagedTokens == 0 || decodeFlash ? (weightDType == .bf16 ? gemmInputCopyBuffer(for: out) : nil) : nil
+        func launch(tiles: CUdeviceptr, count: Int, grouped: Bool) {
+            module.launch(name, grid: (count, grouped ? kvHeads : heads, 1), block: FlashAttentionKernels.threads, sharedBytes: sharedBytes,
+                KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache).pointer(tiles).pointer(meta.tables)
                     .tensor(out).pointer(copy ?? 0).int(heads).int(kvHeads).int(metadata.blockSize)
-                    .float(scale * 1.4426950408889634))  // log2(e): the kernel works in base 2
-            if let copy { offerGEMMInput(of: out, copy: copy, dtype: .bf16) }
+                    .float(scale * 1.4426950408889634)  // log2(e): the kernel works in base 2
+                    .int(grouped ? 1 : 0))
         }
+        if flash { launch(tiles: meta.flashTiles, count: meta.flashTileCount, grouped: false) }
+        if decodeFlash { launch(tiles: meta.decodeTiles, count: meta.decodeTileCount, grouped: true) }
+        if let copy { offerGEMMInput(of: out, copy: copy, dtype: .bf16) }
     }
 }

@@ -44,6 +44,9 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     /// Whether the 16-bit encoder attention keeps the CUDA-core tiled kernel instead of the
     /// tensor-core flash kernel (`FLOE_CUDA_ENCODER_ATTENTION=tiled`, for comparison).
     let encoderAttentionOnCUDACores: Bool
+    /// Whether decode attention may take the flash kernel's grouped mode when it fills the GPU
+    /// (`FLOE_CUDA_DECODE_ATTENTION=paged` keeps the paged kernel, for comparison).
+    let flashDecodeAttention: Bool
     /// Kernels already allowed more than 48 KiB of dynamic shared memory.
     var sharedMemoryOptIns: Set<String> = []
 
@@ -62,6 +65,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         tiledGEMV = ProcessInfo.processInfo.environment["FLOE_CUDA_GEMV"] != "rows"
         smallGEMVTiles = ProcessInfo.processInfo.environment["FLOE_CUDA_GEMV_SMALL_TILES"] != "0"
         encoderAttentionOnCUDACores = ProcessInfo.processInfo.environment["FLOE_CUDA_ENCODER_ATTENTION"] == "tiled"
+        flashDecodeAttention = ProcessInfo.processInfo.environment["FLOE_CUDA_DECODE_ATTENTION"] != "paged"
         staging = try PinnedStaging(device: device)
         let compiler = KernelCompiler(nvrtc: device.libraries.nvrtc, cacheFolder: kernelCacheFolder)
         cubin = try compiler.compile(KernelSource.all, architecture: device.architecture)
@@ -89,6 +93,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         tiledGEMV = original.tiledGEMV
         smallGEMVTiles = original.smallGEMVTiles
         encoderAttentionOnCUDACores = original.encoderAttentionOnCUDACores
+        flashDecodeAttention = original.flashDecodeAttention
         staging = try PinnedStaging(device: device)
         cubin = original.cubin
         module = try CUDAModule(device: device, cubin: cubin)

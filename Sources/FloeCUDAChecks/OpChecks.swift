@@ -50,6 +50,12 @@ public struct OpChecks {
         attention(heads: 14, kvHeads: 2, hd: 64, contexts: [2100, 300], queries: [64, 300])        // two flash chunks, many key tiles
         attention(heads: 4, kvHeads: 2, hd: 32, contexts: [16, 47, 15], queries: [16, 15, 15])     // flash threshold: 16 vs 15 queries
         attention(heads: 6, kvHeads: 6, hd: 96, contexts: [200, 129], queries: [65, 129])          // flash hd 96, tiles of 1 and 65 rows
+        // Decodes that fill the GPU take the flash kernel's grouped mode (a block per sequence and KV
+        // head): 40 decodes × 8 KV heads; with a prefill chunk beside them; 2-token sequences with
+        // a GQA group of 8 (16 rows a block).
+        attention(heads: 32, kvHeads: 8, hd: 128, contexts: (0..<40).map { 1 + $0 * 37 % 300 }, queries: Array(repeating: 1, count: 40))
+        attention(heads: 32, kvHeads: 8, hd: 128, contexts: [90] + (0..<40).map { 2 + $0 * 53 % 200 }, queries: [70] + Array(repeating: 1, count: 40))
+        attention(heads: 16, kvHeads: 2, hd: 64, contexts: (0..<140).map { 2 + $0 * 13 % 100 }, queries: Array(repeating: 2, count: 140))
         attention(heads: 4, kvHeads: 1, hd: 32, contexts: [77, 5], queries: [1, 1])               // hd 32 vector loads
         attention(heads: 8, kvHeads: 2, hd: 256, contexts: [90, 300], queries: [1, 2])            // hd 256 vector loads
         ropeAndStoreKV(heads: 9, kvHeads: 3, hd: 64, n: 5, style: .interleaved)
@@ -265,11 +271,12 @@ public struct OpChecks {
         gpu.storeKV(key: device(k, [n, kvHeads, hd]), value: device(v, [n, kvHeads, hd]), keyCache: deviceK, valueCache: deviceV, metadata: metadata)
         let out = poisoned([n, heads, hd])
         gpu.attention(query: device(q, [n, heads, hd]), keyCache: deviceK, valueCache: deviceV, metadata: metadata, scale: scale, into: out)
-        let label = "heads \(heads)/\(kvHeads) hd \(hd) contexts \(contexts) queries \(queries)"
+        let label = "heads \(heads)/\(kvHeads) hd \(hd) " + (contexts.count <= 8 ? "contexts \(contexts) queries \(queries)"
+            : "\(contexts.count) sequences, contexts \(contexts.min()!)…\(contexts.max()!), queries \(Set(queries).sorted())")
         compare("ops", "storeKV \(label)", bf16Floats(gpu.readBytes(deviceK)), hostK.floats, relative: 0)
         // Prefill chunks (`usesFlashAttention`) run on tensor cores with bf16 queries and
         // probabilities: bf16 tolerance there, f32 elsewhere.
-        let flash = queries.contains { CUDABackend.usesFlashAttention(queries: $0, headDim: hd) }
+        let flash = gpu.attentionUsesFlash(queries: queries, headDim: hd, kvHeads: kvHeads)
         compare("ops", "attention \(label)\(flash ? " (flash)" : "")", gpu.readFloats(out), expected.floats,
             relative: flash ? 1e-2 : 2e-5)
     }

@@ -13,6 +13,10 @@ enum AttentionKernels {
     /// tensor-core flash kernel (FlashAttentionKernels) when their head size has one: below it, a
     /// 64-query tile would be mostly empty and the paged kernel's GQA sharing wins.
     static let flashMinimumQueries = 16
+    /// Sequences with at most this many query tokens (decodes, short verification chunks) can take
+    /// the flash kernel's grouped mode: their tokens × the GQA group (≤ `maxGroup` = 8) fit its 64
+    /// rows.
+    static let flashDecodeMaxTokens = 8
     static let maxGroup = 8
     static let maxHeadDim = 256
 

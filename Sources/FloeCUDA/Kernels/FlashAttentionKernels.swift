@@ -85,7 +85,7 @@ template <int HD, bool BF, bool PAGED>
 __device__ __forceinline__ void flash_attention_impl(
     const void* q_source, const u16* k_source, const u16* v_source, const float* q_bias, const float* v_bias,
     const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int q_stride, int kv_stride,
-    int block_size, float scale_log2, int causal) {
+    int block_size, float scale_log2, int causal, int grouped) {
     constexpr int STRIDE = HD + 8;   // shared row, in 16-bit elements
     constexpr int KSTEPS = HD / 16;  // mma k-steps over the head dimension
     constexpr int DTILES = HD / 8;   // 8-wide output tiles
@@ -95,7 +95,14 @@ __device__ __forceinline__ void flash_attention_impl(
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     const int* tile = tiles + 5 * blockIdx.x;
     const int row0 = tile[0], rows = tile[1], pos0 = tile[2], kv_len = tile[3], kv_base = tile[4];
-    const int h = blockIdx.y, kvh = h / (heads / kv_heads);
+    // Rows are query tokens of head blockIdx.y; or, `grouped` (decode), (token, head) pairs of the
+    // KV head blockIdx.y — row r is token r / group of head kvh · group + r % group — so one
+    // block reads a sequence's keys once for all the query heads that share them.
+    const int group = heads / kv_heads;
+    const int kvh = grouped ? blockIdx.y : blockIdx.y / group;
+    auto token_of = [&](int r) { return grouped ? r / group : r; };
+    auto head_of = [&](int r) { return grouped ? kvh * group + r % group : (int)blockIdx.y; };
+    const int valid_rows = grouped ? rows * group : rows;
     const int kv_end = causal ? min(kv_len, pos0 + rows) : kv_len;
     const int key_tiles = (kv_end + FA_KEYS - 1) / FA_KEYS;
     const int r_lo = warp * 16 + g, r_hi = r_lo + 8;
@@ -108,8 +115,9 @@ __device__ __forceinline__ void flash_attention_impl(
         for (int i = 0; i < 4; i++) {
             const int r = (i & 1) ? r_hi : r_lo, d = kk * 16 + (i >> 1) * 8 + 2 * t;
             unsigned value = 0;
-            if (r < rows) {
-                const size_t at = (size_t)(row0 + r) * q_stride + (size_t)h * HD + d;
+            if (r < valid_rows) {
+                const int h = head_of(r);
+                const size_t at = (size_t)(row0 + token_of(r)) * q_stride + (size_t)h * HD + d;
                 if constexpr (PAGED) {
                     const float2 pair = *reinterpret_cast<const float2*>(static_cast<const float*>(q_source) + at);
                     value = pack_pair<BF>(pair.x, pair.y);
@@ -154,7 +162,7 @@ __device__ __forceinline__ void flash_attention_impl(
 #pragma unroll
     for (int d = 0; d < DTILES; d++) o[d][0] = o[d][1] = o[d][2] = o[d][3] = 0.f;
     float m[2] = {-FLOE_INFINITY, -FLOE_INFINITY}, l[2] = {0.f, 0.f};
-    const int qpos_lo = pos0 + r_lo, qpos_hi = pos0 + r_hi;
+    const int qpos_lo = pos0 + token_of(r_lo), qpos_hi = pos0 + token_of(r_hi);
 
     if (key_tiles > 0) load_tile(0, 0);
     cp_async_commit();
@@ -183,7 +191,7 @@ __device__ __forceinline__ void flash_attention_impl(
 
         // Scale into base 2, mask, and update the running max (rows g and g + 8 of the warp).
         const int key0 = it * FA_KEYS;
-        const bool whole = key0 + FA_KEYS <= kv_end && (!causal || key0 + FA_KEYS - 1 <= pos0 + warp * 16);
+        const bool whole = key0 + FA_KEYS <= kv_end && (!causal || key0 + FA_KEYS - 1 <= pos0 + token_of(warp * 16));
         float top[2] = {-FLOE_INFINITY, -FLOE_INFINITY};
 #pragma unroll
         for (int n = 0; n < 8; n++) {
@@ -251,8 +259,9 @@ __device__ __forceinline__ void flash_attention_impl(
 #pragma unroll
     for (int i = 0; i < 2; i++) {
         const int r = i == 0 ? r_lo : r_hi;
-        if (r >= rows) continue;
-        const size_t at = (size_t)(row0 + r) * out_stride + (size_t)h * HD + 2 * t;
+        if (r >= valid_rows) continue;
+        const int h = head_of(r);
+        const size_t at = (size_t)(row0 + token_of(r)) * out_stride + (size_t)h * HD + 2 * t;
 #pragma unroll
         for (int d = 0; d < DTILES; d++) {
             float x = o[d][2 * i] * inverse[i], y = o[d][2 * i + 1] * inverse[i];
@@ -269,9 +278,9 @@ __device__ __forceinline__ void flash_attention_impl(
 
 #define FLOE_FLASH_PAGED(NAME, HD, BLOCKS) \
     extern "C" __global__ void __launch_bounds__(128, BLOCKS) NAME(const float* q, const u16* key_cache, const u16* value_cache, \
-        const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int block_size, float scale_log2) { \
+        const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int block_size, float scale_log2, int grouped) { \
         flash_attention_impl<HD, true, true>(q, key_cache, value_cache, nullptr, nullptr, tiles, tables, out32, out16, heads, kv_heads, heads * HD, \
-            kv_heads * HD, block_size, scale_log2, 1); }
+            kv_heads * HD, block_size, scale_log2, 1, grouped); }
 FLOE_FLASH_PAGED(flash_attention_paged_32, 32, 1)
 FLOE_FLASH_PAGED(flash_attention_paged_64, 64, 1)
 FLOE_FLASH_PAGED(flash_attention_paged_96, 96, 1)
@@ -285,7 +294,7 @@ FLOE_FLASH_PAGED(flash_attention_paged_128, 128, 3)
         float scale_log2) { \
         const int width = heads * HD; \
         flash_attention_impl<HD, BF, false>(qkv, qkv + width, qkv + 2 * width, qkv_bias, qkv_bias ? qkv_bias + 2 * width : nullptr, tiles, \
-            nullptr, nullptr, out, heads, heads, 3 * width, 3 * width, 0, scale_log2, 0); }
+            nullptr, nullptr, out, heads, heads, 3 * width, 3 * width, 0, scale_log2, 0, 0); }
 FLOE_FLASH_PACKED(flash_attention_packed_bf16_32, 32, true)
 FLOE_FLASH_PACKED(flash_attention_packed_bf16_64, 64, true)
 FLOE_FLASH_PACKED(flash_attention_packed_bf16_96, 96, true)
