@@ -57,7 +57,7 @@ const char *floe_cuda_load_nvrtc(const char *path, FloeNVRTC *table) {
 const char *floe_cuda_load_cublaslt(const char *path, FloeCublasLt *table) {
     static const char *const names[] = {
         "cublasLtCreate", "cublasLtGetVersion", "cublasLtMatmulDescCreate", "cublasLtMatmulDescDestroy",
-        "cublasLtMatmulDescSetAttribute", "cublasLtMatrixLayoutCreate", "cublasLtMatrixLayoutDestroy",
+        "cublasLtMatmulDescSetAttribute", "cublasLtMatrixLayoutCreate", "cublasLtMatrixLayoutDestroy", "cublasLtMatrixLayoutSetAttribute",
         "cublasLtMatmulPreferenceCreate", "cublasLtMatmulPreferenceDestroy",
         "cublasLtMatmulPreferenceSetAttribute", "cublasLtMatmulAlgoGetHeuristic", "cublasLtMatmul",
     };

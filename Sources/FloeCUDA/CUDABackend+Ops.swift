@@ -101,6 +101,26 @@ extension CUDABackend {
         }
     }
 
+    /// Two of `weights` (K and V of a Q/K/V projection) that one batched cuBLASLt call can take:
+    /// 16-bit, the same shape, no bias, the second weight after the first and the second f32
+    /// output after the end of the first. Nil when pairing is off or no such two exist.
+    private func pairableGEMMs(weights: [Tensor], biases: [Tensor?], outs: [Tensor]) -> (Int, Int)? {
+        guard pairedGEMMs else { return nil }
+        for i in weights.indices {
+            for j in weights.indices where j != i {
+                let (a, b) = (weights[i], weights[j])
+                if a.shape == b.shape, a.dtype == b.dtype, a.dtype != .f32, biases[i] == nil, biases[j] == nil,
+                    outs[i].dtype == .f32, outs[j].dtype == .f32, b.deviceAddress > a.deviceAddress, outs[j].deviceAddress > outs[i].deviceAddress,
+                    (b.deviceAddress - a.deviceAddress) % 2 == 0, (outs[j].deviceAddress - outs[i].deviceAddress) % 4 == 0,
+                    Int(outs[j].deviceAddress - outs[i].deviceAddress) / 4 >= outs[i].elementCount  // the outputs must not overlap
+                {
+                    return (i, j)
+                }
+            }
+        }
+        return nil
+    }
+
     /// Whether matrices sharing x go through cuBLASLt with one converted copy of x.
     private func sharesGEMMInput(_ x: Tensor, _ weights: [Tensor]) -> Bool {
         x.shape.rowCount > gemvMaxTokens && matmul != nil && weights.allSatisfy { $0.dtype == weights[0].dtype }
@@ -110,7 +130,18 @@ extension CUDABackend {
         if sharesGEMMInput(x, weights) {
             device.bind()
             let input = gemmInput(x, weightDType: weights[0].dtype)
-            for (index, weight) in weights.enumerated() {
+            var done = Set<Int>()
+            if let (first, second) = pairableGEMMs(weights: weights, biases: biases, outs: outs),
+                let matmul, matmul.multiplyPair(
+                    x: input, firstWeight: weights[first].deviceAddress,
+                    weightStride: Int64(weights[second].deviceAddress - weights[first].deviceAddress) / 2,
+                    output: outs[first].deviceAddress, outputStride: Int64(outs[second].deviceAddress - outs[first].deviceAddress) / 4,
+                    rows: x.shape.rowCount, inFeatures: weights[first].shape.last, outFeatures: weights[first].shape.rowCount,
+                    dtype: weights[first].dtype, outputDType: .f32)
+            {
+                done = [first, second]
+            }
+            for (index, weight) in weights.enumerated() where !done.contains(index) {
                 gemm(input: input, rows: x.shape.rowCount, weight: weight, bias: biases[index], into: outs[index])
             }
             return

@@ -47,6 +47,9 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     /// Whether decode attention may take the flash kernel's grouped mode when it fills the GPU
     /// (`FLOE_CUDA_DECODE_ATTENTION=paged` keeps the paged kernel, for comparison).
     let flashDecodeAttention: Bool
+    /// Whether same-shaped GEMMs sharing an input (gate and up; K and V) go to cuBLASLt as one
+    /// batched call (`FLOE_CUDA_PAIRED_GEMM=0` keeps one call each, for comparison).
+    let pairedGEMMs: Bool
     /// Kernels already allowed more than 48 KiB of dynamic shared memory.
     var sharedMemoryOptIns: Set<String> = []
 
@@ -66,6 +69,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         smallGEMVTiles = ProcessInfo.processInfo.environment["FLOE_CUDA_GEMV_SMALL_TILES"] != "0"
         encoderAttentionOnCUDACores = ProcessInfo.processInfo.environment["FLOE_CUDA_ENCODER_ATTENTION"] == "tiled"
         flashDecodeAttention = ProcessInfo.processInfo.environment["FLOE_CUDA_DECODE_ATTENTION"] != "paged"
+        pairedGEMMs = ProcessInfo.processInfo.environment["FLOE_CUDA_PAIRED_GEMM"] != "0"
         staging = try PinnedStaging(device: device)
         let compiler = KernelCompiler(nvrtc: device.libraries.nvrtc, cacheFolder: kernelCacheFolder)
         cubin = try compiler.compile(KernelSource.all, architecture: device.architecture)
@@ -94,6 +98,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         smallGEMVTiles = original.smallGEMVTiles
         encoderAttentionOnCUDACores = original.encoderAttentionOnCUDACores
         flashDecodeAttention = original.flashDecodeAttention
+        pairedGEMMs = original.pairedGEMMs
         staging = try PinnedStaging(device: device)
         cubin = original.cubin
         module = try CUDAModule(device: device, cubin: cubin)

@@ -20,6 +20,11 @@ final class CublasLtMatmul: @unchecked Sendable {
         var biasEpilogue = false
         /// f32, or the inputs' 16-bit type (`multiply(…, outputDType:)`).
         var outputDType = DType.f32
+        /// A batch of two products sharing x (`multiplyPair`): the second weight this many
+        /// elements after the first (0: a single product).
+        var pairWeightStride: Int64 = 0
+        /// The second output's distance from the first, in elements.
+        var pairOutputStride: Int64 = 0
     }
 
     private let lt: FloeCublasLt
@@ -90,6 +95,31 @@ final class CublasLtMatmul: @unchecked Sendable {
         return true
     }
 
+    /// Two products of the same shape sharing x in one call (a batch of 2: one launch and one
+    /// call's host time instead of two): `output[b] = x · W_bᵀ` (f32 or the inputs' 16-bit type),
+    /// where W_1 starts `weightStride` elements after W_0 and output 1 `outputStride` elements
+    /// after output 0 (both > 0). Returns false, having done nothing, when cuBLASLt has no such plan.
+    func multiplyPair(
+        x: UInt64, firstWeight: UInt64, weightStride: Int64, output: UInt64, outputStride: Int64, rows: Int, inFeatures: Int, outFeatures: Int,
+        dtype: DType, outputDType: DType
+    ) -> Bool {
+        precondition(weightStride > 0 && outputStride > 0 && dtype != .f32 && (outputDType == .f32 || outputDType == dtype),
+            "a pair of 16-bit weights and outputs, each second after its first")
+        let key = Key(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, dtype: dtype, outputDType: outputDType,
+            pairWeightStride: weightStride, pairOutputStride: outputStride)
+        if unavailable.contains(key) { return false }
+        guard let plan = try? self.plan(key) else {
+            unavailable.insert(key)
+            return false
+        }
+        let status = run(plan, x: x, weight: firstWeight, output: output)
+        if status != 0 {
+            unavailable.insert(key)
+            return false
+        }
+        return true
+    }
+
     /// D = Aᵀ·B with `plan` on the device's stream (queued, not waited for).
     private func run(_ plan: Plan, x: UInt64, weight: UInt64, output: UInt64) -> cublasStatus_t {
         var alpha: Float = 1, beta: Float = 0
@@ -129,6 +159,15 @@ final class CublasLtMatmul: @unchecked Sendable {
         try Self.check(lt.cublasLtMatrixLayoutCreate(&b, inputType, UInt64(key.inFeatures), UInt64(key.rows), Int64(key.inFeatures)), "layout B")
         let outputType = key.outputDType == .f32 ? Int32(FLOE_CUDA_R_32F) : inputType
         try Self.check(lt.cublasLtMatrixLayoutCreate(&d, outputType, UInt64(key.outFeatures), UInt64(key.rows), Int64(key.outFeatures)), "layout D")
+        if key.pairWeightStride > 0 {
+            // Two weights and two outputs at fixed distances, x shared (batch stride 0).
+            var count: Int32 = 2
+            for (layout, stride) in [(a, key.pairWeightStride), (b, Int64(0)), (d, key.pairOutputStride)] {
+                var offset = stride
+                try Self.check(lt.cublasLtMatrixLayoutSetAttribute(layout, Int32(FLOE_CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT), &count, 4), "batch count")
+                try Self.check(lt.cublasLtMatrixLayoutSetAttribute(layout, Int32(FLOE_CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET), &offset, 8), "batch offset")
+            }
+        }
         var preference: cublasLtMatmulPreference_t?
         try Self.check(lt.cublasLtMatmulPreferenceCreate(&preference), "cublasLtMatmulPreferenceCreate")
         defer { _ = lt.cublasLtMatmulPreferenceDestroy(preference) }

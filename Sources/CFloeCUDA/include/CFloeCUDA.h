@@ -118,6 +118,8 @@ enum {
     FLOE_CUBLASLT_EPILOGUE_BIAS = 4,
     FLOE_CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE = 26,
     FLOE_CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES = 1,
+    FLOE_CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT = 5,
+    FLOE_CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET = 6,
 };
 
 typedef struct FloeCublasLt {
@@ -130,6 +132,8 @@ typedef struct FloeCublasLt {
     cublasStatus_t (*cublasLtMatrixLayoutCreate)(
         cublasLtMatrixLayout_t *layout, int type, uint64_t rows, uint64_t cols, int64_t leadingDimension);
     cublasStatus_t (*cublasLtMatrixLayoutDestroy)(cublasLtMatrixLayout_t layout);
+    cublasStatus_t (*cublasLtMatrixLayoutSetAttribute)(
+        cublasLtMatrixLayout_t layout, int attribute, const void *buffer, size_t size);
     cublasStatus_t (*cublasLtMatmulPreferenceCreate)(cublasLtMatmulPreference_t *preference);
     cublasStatus_t (*cublasLtMatmulPreferenceDestroy)(cublasLtMatmulPreference_t preference);
     cublasStatus_t (*cublasLtMatmulPreferenceSetAttribute)(
