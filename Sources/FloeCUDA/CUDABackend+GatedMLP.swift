@@ -36,6 +36,7 @@ extension CUDABackend {
             output: pair, outputStride: Int64(n * ff), rows: n, inFeatures: d, outFeatures: ff, dtype: dtype, outputDType: dtype)
         {
             (gate16, up16) = first.deviceAddress == gate.deviceAddress ? (pair, pair + UInt64(n * ff * 2)) : (pair + UInt64(n * ff * 2), pair)
+            pairedGEMMCalls += 1
         } else {
             guard matmul.multiply(x: input, weight: gate.deviceAddress, bias: nil, output: gate16, rows: n, inFeatures: d, outFeatures: ff,
                     dtype: dtype, outputDType: dtype),

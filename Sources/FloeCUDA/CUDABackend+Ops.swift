@@ -140,6 +140,7 @@ extension CUDABackend {
                     dtype: weights[first].dtype, outputDType: .f32)
             {
                 done = [first, second]
+                pairedGEMMCalls += 1
             }
             for (index, weight) in weights.enumerated() where !done.contains(index) {
                 gemm(input: input, rows: x.shape.rowCount, weight: weight, bias: biases[index], into: outs[index])

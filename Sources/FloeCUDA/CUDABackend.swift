@@ -50,6 +50,8 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     /// Whether same-shaped GEMMs sharing an input (gate and up; K and V) go to cuBLASLt as one
     /// batched call (`FLOE_CUDA_PAIRED_GEMM=0` keeps one call each, for comparison).
     let pairedGEMMs: Bool
+    /// How many batched pair calls ran (`floe cuda-check` checks that a pairable one did).
+    public internal(set) var pairedGEMMCalls = 0
     /// Kernels already allowed more than 48 KiB of dynamic shared memory.
     var sharedMemoryOptIns: Set<String> = []
 

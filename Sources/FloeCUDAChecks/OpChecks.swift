@@ -27,6 +27,7 @@ public struct OpChecks {
         }
         for (n, inF, outF) in [(1, 64, 96), (5, 66, 33), (40, 256, 512)] { linearF32(n: n, in: inF, out: outF) }
         for (n, inF) in [(1, 576), (2, 4096), (5, 64)] { fusedProjections(n: n, in: inF) }
+        for (n, inF) in [(5, 64), (70, 576)] { fusedProjections(n: n, in: inF, biases: false) }  // K and V as one batched GEMM
         for (n, heads, hd) in [(1, 9, 64), (7, 14, 64), (5, 8, 8), (3, 32, 128)] {
             rope(n: n, heads: heads, hd: hd, style: .halves)
             rope(n: n, heads: heads, hd: hd, style: .interleaved)
@@ -138,20 +139,39 @@ public struct OpChecks {
     }
 
     /// `linears` (Q/K/V in one launch) and `gatedLinear` (gate/up/SiLU) against the reference.
-    mutating func fusedProjections(n: Int, in inFeatures: Int) {
+    /// Without biases, K and V (same shape) may run as one batched cuBLASLt call (more than
+    /// `gemvMaxTokens` rows), which these cases check; gatedLinear is checked with biases only.
+    mutating func fusedProjections(n: Int, in inFeatures: Int, biases withBiases: Bool = true) {
         let shapes = [inFeatures, inFeatures / 4, inFeatures / 4]
         let weights = shapes.map { bf16Weights([$0, inFeatures]) }
         let biases = shapes.map { random.normals($0) }
         let x = random.normals(n * inFeatures)
         let xRounded = host(x.map { Float(bf16Bits: $0.bf16Bits) }, [n, inFeatures])
-        let outs = shapes.map { poisoned([n, $0]) }
-        gpu.linears(device(x, [n, inFeatures]), weights: weights.map { gpu.upload($0.0) },
-            biases: biases.enumerated().map { gpu.upload(host($1, [shapes[$0]])) }, into: outs)
+        var outs = shapes.map { poisoned([n, $0]) }
+        var uploaded = weights.map { gpu.upload($0.0) }
+        if !withBiases {
+            // K and V as the model would keep them for one batched GEMM: each pair in one
+            // allocation, the second right after the first.
+            let kv = shapes[1], both = poisoned([2 * n * kv])
+            outs[1] = Tensor(storage: both.storage, shape: [n, kv], dtype: .f32, byteOffset: both.byteOffset)
+            outs[2] = Tensor(storage: both.storage, shape: [n, kv], dtype: .f32, byteOffset: both.byteOffset + n * kv * 4)
+            let stacked = gpu.upload(host(weights[1].1 + weights[2].1, [2 * kv, inFeatures]))
+            uploaded[1] = Tensor(storage: stacked.storage, shape: [kv, inFeatures], dtype: stacked.dtype, byteOffset: stacked.byteOffset)
+            uploaded[2] = Tensor(storage: stacked.storage, shape: [kv, inFeatures], dtype: stacked.dtype, byteOffset: stacked.byteOffset + kv * inFeatures * 2)
+        }
+        let pairedBefore = gpu.pairedGEMMCalls
+        gpu.linears(device(x, [n, inFeatures]), weights: uploaded,
+            biases: withBiases ? biases.enumerated().map { gpu.upload(host($1, [shapes[$0]])) } : shapes.map { _ in nil }, into: outs)
+        if !withBiases, n > gpu.gemvMaxTokens {
+            report.record("ops", "linears n \(n) in \(inFeatures): K and V in one batched GEMM", passed: gpu.pairedGEMMCalls == pairedBefore + 1,
+                "\(gpu.pairedGEMMCalls - pairedBefore) batched call(s)")
+        }
         for (index, out) in outs.enumerated() {
             let expected = Tensor(zeros: [n, shapes[index]])
-            ReferenceOps.linear(xRounded, weight: weights[index].0, bias: host(biases[index], [shapes[index]]), into: expected)
-            compare("ops", "linears n \(n) in \(inFeatures) matrix \(index)", gpu.readFloats(out), expected.floats, relative: 1e-5)
+            ReferenceOps.linear(xRounded, weight: weights[index].0, bias: withBiases ? host(biases[index], [shapes[index]]) : nil, into: expected)
+            compare("ops", "linears n \(n) in \(inFeatures) matrix \(index)\(withBiases ? "" : " (no bias)")", gpu.readFloats(out), expected.floats, relative: 1e-5)
         }
+        guard withBiases else { return }
         let ff = 3 * inFeatures / 2
         let (gate, _) = bf16Weights([ff, inFeatures]), (up, _) = bf16Weights([ff, inFeatures])
         let gateExpected = Tensor(zeros: [n, ff]), upExpected = Tensor(zeros: [n, ff]), expected = Tensor(zeros: [n, ff])
