@@ -44,8 +44,15 @@ extension CUDABackend {
         guard FlashAttentionKernels.supports(headDim: headDim) else { return false }
         if queries.contains(where: { Self.usesFlashAttention(queries: $0, headDim: headDim) }) { return true }
         let rest = queries.filter { $0 < AttentionKernels.flashMinimumQueries }
-        return flashDecodeAttention && !rest.isEmpty && rest.allSatisfy { $0 <= AttentionKernels.flashDecodeMaxTokens }
-            && rest.count * kvHeads >= 2 * device.multiprocessorCount
+        return !rest.isEmpty && rest.allSatisfy { $0 <= AttentionKernels.flashDecodeMaxTokens }
+            && decodesTakeFlash(sequences: rest.count, headDim: headDim, kvHeads: kvHeads)
+    }
+
+    /// Whether `sequences` decodes (each within `flashDecodeMaxTokens`) take the flash kernel's
+    /// grouped mode: a block per sequence and KV head must fill the GPU on its own, since the
+    /// mode has no split-K.
+    func decodesTakeFlash(sequences: Int, headDim: Int, kvHeads: Int) -> Bool {
+        tuning.flashDecodeAttention && FlashAttentionKernels.supports(headDim: headDim) && sequences * kvHeads >= 2 * device.multiprocessorCount
     }
 
     /// The device copy of `metadata`, uploading it only when it differs from the last one.
@@ -53,25 +60,26 @@ extension CUDABackend {
         if let cached = attentionMetadata, cached.host == metadata { return cached }
         let n = metadata.tokenCount
         var words = metadata.slotMapping
-        var visible = [Int32](repeating: 0, count: n), offsets = [Int32](repeating: 0, count: n)
+        var visible = [Int32](repeating: 0, count: n), offsets = [Int32](repeating: 0, count: n), pagedVisible = visible
         var tables: [Int32] = []
         var maxVisible = 0
         // (key tiles, five words) per flash tile: sorted so the longest tiles start first.
         var flashTiles: [(work: Int, words: [Int32])] = []
         var decodeTiles: [(work: Int, words: [Int32])] = []
         var decodeTokens = 0, decodeTilesCoverRest = true
-        var pagedVisible: [Int32] = []
         var flashTokens = 0
         for sequence in metadata.sequences {
             let offset = Int32(tables.count)
             tables += sequence.blockTable
             let count = sequence.queryTokens.count, first = sequence.contextLength - count
+            let flash = count >= AttentionKernels.flashMinimumQueries
             for (i, row) in sequence.queryTokens.enumerated() {
                 visible[row] = Int32(first + i + 1)
+                pagedVisible[row] = flash ? 0 : visible[row]
                 offsets[row] = offset
                 maxVisible = max(maxVisible, first + i + 1)
             }
-            guard count >= AttentionKernels.flashMinimumQueries else {
+            guard flash else {
                 if count <= AttentionKernels.flashDecodeMaxTokens {
                     decodeTiles.append((sequence.contextLength, [Int32(sequence.queryTokens.lowerBound), Int32(count), Int32(first), Int32(sequence.contextLength), offset]))
                     decodeTokens += count
@@ -88,26 +96,17 @@ extension CUDABackend {
                 flashTiles.append((first + start + rows, words))
             }
         }
-        if flashTokens > 0 {
-            pagedVisible = visible
-            for sequence in metadata.sequences where sequence.queryTokens.count >= AttentionKernels.flashMinimumQueries {
-                for row in sequence.queryTokens { pagedVisible[row] = 0 }
-            }
-        }
         flashTiles.sort { $0.work > $1.work }
         decodeTiles.sort { $0.work > $1.work }
         if !decodeTilesCoverRest { (decodeTiles, decodeTokens) = ([], 0) }
         words += visible
         words += offsets
-        words += flashTokens > 0 ? pagedVisible : visible
+        words += pagedVisible
         words += tables
         words += flashTiles.flatMap(\.words)
         words += decodeTiles.flatMap(\.words)
-        // A fresh buffer each time: the previous step's may still be read by queued kernels.
-        let buffer = deviceStorage(bytes: words.count * 4)
-        words.withUnsafeBytes { staging.upload($0.baseAddress!, bytes: $0.count, to: buffer.deviceAddress) }
         let uploaded = DeviceAttentionMetadata(
-            host: metadata, buffer: buffer, tokenCount: n, maxVisibleKeys: maxVisible, tableWords: tables.count,
+            host: metadata, buffer: uploadToNewBuffer(words), tokenCount: n, maxVisibleKeys: maxVisible, tableWords: tables.count,
             flashTileCount: flashTiles.count, flashTokenCount: flashTokens, decodeTileCount: decodeTiles.count, decodeTokenCount: decodeTokens)
         attentionMetadata = uploaded
         return uploaded
@@ -174,8 +173,8 @@ extension CUDABackend {
         // long contexts (pagedVisibleKeys hides the flash tokens from it).
         let flash = meta.flashTileCount > 0 && FlashAttentionKernels.supports(headDim: hd)
         let pagedTokens = n - (flash ? meta.flashTokenCount : 0)
-        let decodeFlash = pagedTokens > 0 && flashDecodeAttention && FlashAttentionKernels.supports(headDim: hd)
-            && meta.decodeTokenCount == n - meta.flashTokenCount && meta.decodeTileCount * kvHeads >= 2 * device.multiprocessorCount
+        let decodeFlash = pagedTokens > 0 && meta.decodeTokenCount == n - meta.flashTokenCount
+            && decodesTakeFlash(sequences: meta.decodeTileCount, headDim: hd, kvHeads: kvHeads)
         if pagedTokens > 0 && !decodeFlash {
             let sharedBytes = AttentionKernels.sharedBytes(group: group, headDim: hd)
             if sharedBytes > 48 << 10 { allowDynamicSharedMemory(kernel, bytes: AttentionKernels.sharedBytes(group: AttentionKernels.maxGroup, headDim: hd)) }

@@ -146,7 +146,7 @@ extension CUDABackend: EncoderBackend {
         let input = gemmInput(x, weightDType: dtype)
         let qkv16 = scratchBuffer("encoder-qkv16", bytes: n * 3 * d * 2).deviceAddress
         let context16 = scratchBuffer("encoder-context16", bytes: n * d * 2).deviceAddress
-        let flash = FlashAttentionKernels.supports(headDim: d / heads) && d % 8 == 0 && !encoderAttentionOnCUDACores
+        let flash = FlashAttentionKernels.supports(headDim: d / heads) && d % 8 == 0 && !tuning.encoderAttentionOnCUDACores
         // Biases the attention kernel adds itself (when the GEMM could not): see below.
         var attentionBias: CUdeviceptr = 0
         if !matmul.multiply(x: input, weight: qkv.deviceAddress, bias: qkvBias.deviceAddress, output: qkv16,
@@ -195,6 +195,20 @@ extension CUDABackend: EncoderBackend {
     private func launchPackedFlashAttention(
         bf16: Bool, qkv: CUdeviceptr, qkvBias: CUdeviceptr, out: CUdeviceptr, sequenceLengths: [Int], heads: Int, headDim hd: Int, scale: Float
     ) {
+        let tiles = encoderFlashTiles(sequenceLengths)
+        guard tiles.count > 0 else { return }
+        let name = "flash_attention_packed_\(bf16 ? "bf16" : "f16")_\(hd)", sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
+        if sharedBytes > 48 << 10 { allowDynamicSharedMemory(name, bytes: sharedBytes) }
+        module.launch(name, grid: (tiles.count, heads, 1), block: FlashAttentionKernels.threads, sharedBytes: sharedBytes,
+            KernelArguments().pointer(qkv).pointer(qkvBias).pointer(tiles.buffer.deviceAddress).pointer(out).int(heads)
+                .float(scale * 1.4426950408889634))  // log2(e): base 2
+    }
+
+    /// The flash kernel's tile table for a batch of these lengths (five ints per 64-query tile,
+    /// longest sequences first), uploaded once per batch: every layer of the forward pass asks
+    /// for the same one.
+    func encoderFlashTiles(_ sequenceLengths: [Int]) -> EncoderFlashTiles {
+        if let cached = encoderFlashTileCache, cached.lengths == sequenceLengths { return cached }
         let tile = FlashAttentionKernels.queriesPerBlock
         var tiles: [(length: Int, words: [Int32])] = []
         var start = 0
@@ -204,14 +218,10 @@ extension CUDABackend: EncoderBackend {
             }
             start += length
         }
-        guard !tiles.isEmpty else { return }
         tiles.sort { $0.length > $1.length }
-        let table = uploadIndices(tiles.flatMap(\.words), purpose: "encoder-flash-tiles")
-        let name = "flash_attention_packed_\(bf16 ? "bf16" : "f16")_\(hd)", sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
-        if sharedBytes > 48 << 10 { allowDynamicSharedMemory(name, bytes: sharedBytes) }
-        module.launch(name, grid: (tiles.count, heads, 1), block: FlashAttentionKernels.threads, sharedBytes: sharedBytes,
-            KernelArguments().pointer(qkv).pointer(qkvBias).pointer(table).pointer(out).int(heads)
-                .float(scale * 1.4426950408889634))  // log2(e): base 2
+        let uploaded = EncoderFlashTiles(lengths: sequenceLengths, buffer: uploadToNewBuffer(tiles.flatMap(\.words)), count: tiles.count)
+        encoderFlashTileCache = uploaded
+        return uploaded
     }
 
     /// One attention kernel launch over the ragged batch: a block per (sequence, head, query tile).
@@ -262,4 +272,11 @@ extension CUDABackend: EncoderBackend {
         for length in lengths { starts.append(starts.last! + Int32(length)) }
         return starts
     }
+}
+
+/// A ragged batch's tile table for the flash kernel, on the device (`encoderFlashTiles`).
+struct EncoderFlashTiles {
+    let lengths: [Int]
+    let buffer: Storage
+    let count: Int
 }

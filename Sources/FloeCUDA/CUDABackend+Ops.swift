@@ -63,8 +63,8 @@ extension CUDABackend {
         // Small batches (or no cuBLASLt): the GEMV kernel, up to 8 token rows per pass; enough
         // small blocks that even a 1024-row projection keeps every SM streaming weights.
         let aligned = inFeatures % 8 == 0 && weight.deviceAddress % 16 == 0 && x.deviceAddress % 16 == 0
-        if tiledGEMV, aligned, n <= GEMVKernels.tiledMaxTokens, weight.dtype != .f32 {
-            let small = smallGEMVTiles && outFeatures < GEMVKernels.tileRows * GEMVKernels.smallTileBlocksPerSM * device.multiprocessorCount
+        if tuning.tiledGEMV, aligned, n <= GEMVKernels.tiledMaxTokens, weight.dtype != .f32 {
+            let small = tuning.smallGEMVTiles && outFeatures < GEMVKernels.tileRows * GEMVKernels.smallTileBlocksPerSM * device.multiprocessorCount
             let rowsPerBlock = small ? 4 : GEMVKernels.tileRows
             let kernel = (small ? "gemv_tiled4_" : "gemv_tiled_") + (weight.dtype == .bf16 ? "bf16_" : "f16_") + String(n)
             module.launch(kernel, grid: ((outFeatures + rowsPerBlock - 1) / rowsPerBlock, 1, 1),
@@ -105,7 +105,7 @@ extension CUDABackend {
     /// 16-bit, the same shape, no bias, the second weight after the first and the second f32
     /// output after the end of the first. Nil when pairing is off or no such two exist.
     private func pairableGEMMs(weights: [Tensor], biases: [Tensor?], outs: [Tensor]) -> (Int, Int)? {
-        guard pairedGEMMs else { return nil }
+        guard tuning.pairedGEMMs else { return nil }
         for i in weights.indices {
             for j in weights.indices where j != i {
                 let (a, b) = (weights[i], weights[j])
@@ -177,7 +177,7 @@ extension CUDABackend {
     private func projectionWords(_ x: Tensor, weights: [Tensor], biases: [Tensor?], outs: [Tensor]) -> [UInt64]? {
         let n = x.shape.rowCount, inFeatures = x.shape.last
         guard n <= min(gemvMaxTokens, 2), weights.count <= 3, inFeatures % 8 == 0, x.deviceAddress % 16 == 0,
-            tiledGEMV || n * inFeatures * 4 <= GEMVKernels.maxStagedBytes,
+            tuning.tiledGEMV || n * inFeatures * 4 <= GEMVKernels.maxStagedBytes,
             weights.allSatisfy({ $0.dtype == weights[0].dtype && ($0.dtype == .bf16 || $0.dtype == .f16)
                 && $0.shape.last == inFeatures && $0.deviceAddress % 16 == 0 })
         else { return nil }
@@ -190,7 +190,7 @@ extension CUDABackend {
     private func launchMultiGEMV(_ x: Tensor, _ first: Tensor, words: [UInt64], totalRows: Int, gated: Bool) {
         device.bind()
         let n = x.shape.rowCount, inFeatures = x.shape.last
-        if tiledGEMV {
+        if tuning.tiledGEMV {
             // Gated tiles hold half as many output rows (their gate rows, then their up rows).
             let rowsPerBlock = gated ? GEMVKernels.tileRows / 2 : GEMVKernels.tileRows
             module.launch((first.dtype == .bf16 ? "gemv_tiled_multi_bf16_" : "gemv_tiled_multi_f16_") + String(n),

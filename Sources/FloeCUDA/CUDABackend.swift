@@ -27,29 +27,17 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     /// Grown on demand and reused: 16-bit copies of GEMM inputs, attention partials, indices.
     var scratch: [String: Storage] = [:]
     var attentionMetadata: DeviceAttentionMetadata?
+    var encoderFlashTileCache: EncoderFlashTiles?
     /// The latest 16-bit copy a producer wrote of its f32 output for the GEMM after it
     /// (CUDABackend+GEMMInput); usable only while nothing else has run on the stream.
     var gemmInputCopy: GEMMInputCopy?
     /// How many f32 → 16-bit conversion passes GEMM inputs have needed (`floe cuda-check`
     /// checks that a consumer of a producer's copy launches none).
     public internal(set) var gemmInputConversions = 0
-    /// Batches of up to this many tokens use the GEMV kernel, larger ones cuBLASLt
-    /// (`FLOE_CUDA_GEMV_MAX_TOKENS` overrides it, 0...8, for tuning on new cards).
-    public let gemvMaxTokens: Int
-    /// Whether batches of ≤ 2 tokens take the tiled GEMV (the default) rather than the
-    /// warp-per-row kernel (`FLOE_CUDA_GEMV=rows`, kept for comparison on new cards).
-    let tiledGEMV: Bool
-    /// Whether matrices with few rows take 4-row GEMV tiles (`GEMVKernels.smallTileBlocksPerSM`).
-    let smallGEMVTiles: Bool
-    /// Whether the 16-bit encoder attention keeps the CUDA-core tiled kernel instead of the
-    /// tensor-core flash kernel (`FLOE_CUDA_ENCODER_ATTENTION=tiled`, for comparison).
-    let encoderAttentionOnCUDACores: Bool
-    /// Whether decode attention may take the flash kernel's grouped mode when it fills the GPU
-    /// (`FLOE_CUDA_DECODE_ATTENTION=paged` keeps the paged kernel, for comparison).
-    let flashDecodeAttention: Bool
-    /// Whether same-shaped GEMMs sharing an input (gate and up; K and V) go to cuBLASLt as one
-    /// batched call (`FLOE_CUDA_PAIRED_GEMM=0` keeps one call each, for comparison).
-    let pairedGEMMs: Bool
+    /// Kernel choices (`CUDATuning`, from the environment).
+    let tuning: CUDATuning
+    /// Batches of up to this many tokens use the GEMV kernel, larger ones cuBLASLt.
+    public var gemvMaxTokens: Int { tuning.gemvMaxTokens }
     /// How many batched pair calls ran (`floe cuda-check` checks that a pairable one did).
     public internal(set) var pairedGEMMCalls = 0
     /// Kernels already allowed more than 48 KiB of dynamic shared memory.
@@ -65,13 +53,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         driver = device.driver
         self.weightDType = weightDType
         self.allocator = allocator
-        gemvMaxTokens = ProcessInfo.processInfo.environment["FLOE_CUDA_GEMV_MAX_TOKENS"].flatMap(Int.init)
-            .map { min(max($0, 0), GEMVKernels.maxTokens) } ?? GEMVKernels.preferredMaxTokens
-        tiledGEMV = ProcessInfo.processInfo.environment["FLOE_CUDA_GEMV"] != "rows"
-        smallGEMVTiles = ProcessInfo.processInfo.environment["FLOE_CUDA_GEMV_SMALL_TILES"] != "0"
-        encoderAttentionOnCUDACores = ProcessInfo.processInfo.environment["FLOE_CUDA_ENCODER_ATTENTION"] == "tiled"
-        flashDecodeAttention = ProcessInfo.processInfo.environment["FLOE_CUDA_DECODE_ATTENTION"] != "paged"
-        pairedGEMMs = ProcessInfo.processInfo.environment["FLOE_CUDA_PAIRED_GEMM"] != "0"
+        tuning = CUDATuning.fromEnvironment()
         staging = try PinnedStaging(device: device)
         let compiler = KernelCompiler(nvrtc: device.libraries.nvrtc, cacheFolder: kernelCacheFolder)
         cubin = try compiler.compile(KernelSource.all, architecture: device.architecture)
@@ -95,12 +77,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         driver = device.driver
         weightDType = original.weightDType
         self.allocator = allocator
-        gemvMaxTokens = original.gemvMaxTokens
-        tiledGEMV = original.tiledGEMV
-        smallGEMVTiles = original.smallGEMVTiles
-        encoderAttentionOnCUDACores = original.encoderAttentionOnCUDACores
-        flashDecodeAttention = original.flashDecodeAttention
-        pairedGEMMs = original.pairedGEMMs
+        tuning = original.tuning
         staging = try PinnedStaging(device: device)
         cubin = original.cubin
         module = try CUDAModule(device: device, cubin: cubin)
@@ -196,6 +173,15 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     }
 
     /// Uploads host int32 values into a scratch buffer and returns its device address.
+    /// `values` in a buffer of their own, for tables that stay valid across many ops (a step's
+    /// attention metadata, a batch's tile table): a fresh buffer each time, because kernels
+    /// still queued may read the previous one.
+    func uploadToNewBuffer(_ values: [Int32]) -> Storage {
+        let buffer = deviceStorage(bytes: max(values.count, 1) * 4)
+        if !values.isEmpty { values.withUnsafeBytes { staging.upload($0.baseAddress!, bytes: $0.count, to: buffer.deviceAddress) } }
+        return buffer
+    }
+
     func uploadIndices(_ values: [Int32], purpose: String) -> CUdeviceptr {
         let buffer = scratchBuffer(purpose, bytes: max(values.count, 1) * 4)
         values.withUnsafeBytes { staging.upload($0.baseAddress!, bytes: $0.count, to: buffer.deviceAddress) }

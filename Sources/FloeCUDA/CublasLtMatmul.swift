@@ -69,6 +69,28 @@ final class CublasLtMatmul: @unchecked Sendable {
     ) -> Bool {
         precondition(outputDType == .f32 || outputDType == dtype, "cuBLASLt output must be f32 or the inputs' type")
         let key = Key(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, dtype: dtype, biasEpilogue: bias != nil, outputDType: outputDType)
+        return tryRun(key, bias: bias, x: x, weight: weight, output: output)
+    }
+
+    /// Two products of the same shape sharing x in one call (a batch of 2: one larger grid
+    /// instead of two launches; on an H100 it costs about two calls' host time all the same): `output[b] = x · W_bᵀ` (f32 or the inputs' 16-bit type),
+    /// where W_1 starts `weightStride` elements after W_0 and output 1 `outputStride` elements
+    /// after output 0 (both > 0). Returns false, having done nothing, when cuBLASLt has no such plan.
+    func multiplyPair(
+        x: UInt64, firstWeight: UInt64, weightStride: Int64, output: UInt64, outputStride: Int64, rows: Int, inFeatures: Int, outFeatures: Int,
+        dtype: DType, outputDType: DType
+    ) -> Bool {
+        precondition(weightStride > 0 && outputStride > 0 && dtype != .f32 && (outputDType == .f32 || outputDType == dtype),
+            "a pair of 16-bit weights and outputs, each second after its first")
+        let key = Key(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, dtype: dtype, outputDType: outputDType,
+            pairWeightStride: weightStride, pairOutputStride: outputStride)
+        return tryRun(key, bias: nil, x: x, weight: firstWeight, output: output)
+    }
+
+    /// Runs `key`'s plan, or answers false having queued nothing when cuBLASLt has no algorithm
+    /// for it or refuses it (remembered: the caller falls back to another way, for this plan
+    /// from now on).
+    private func tryRun(_ key: Key, bias: UInt64?, x: UInt64, weight: UInt64, output: UInt64) -> Bool {
         if unavailable.contains(key) { return false }
         let plan: Plan
         do {
@@ -85,36 +107,10 @@ final class CublasLtMatmul: @unchecked Sendable {
         }
         let status = run(plan, x: x, weight: weight, output: output)
         if status != 0 {
-            // cuBLASLt checks its arguments before it launches anything, so nothing was queued:
-            // the caller falls back to another way, for this shape from now on.
+            // cuBLASLt checks its arguments before it launches anything, so nothing was queued.
             unavailable.insert(key)
             FileHandle.standardError.write(Data(
-                "floe: cuBLASLt GEMM (\(rows)×\(inFeatures) · \(outFeatures)×\(inFeatures)ᵀ, \(bias != nil ? "bias epilogue, " : "")\(outputDType) out) failed with status \(status); using another path\n".utf8))
-            return false
-        }
-        return true
-    }
-
-    /// Two products of the same shape sharing x in one call (a batch of 2: one launch and one
-    /// call's host time instead of two): `output[b] = x · W_bᵀ` (f32 or the inputs' 16-bit type),
-    /// where W_1 starts `weightStride` elements after W_0 and output 1 `outputStride` elements
-    /// after output 0 (both > 0). Returns false, having done nothing, when cuBLASLt has no such plan.
-    func multiplyPair(
-        x: UInt64, firstWeight: UInt64, weightStride: Int64, output: UInt64, outputStride: Int64, rows: Int, inFeatures: Int, outFeatures: Int,
-        dtype: DType, outputDType: DType
-    ) -> Bool {
-        precondition(weightStride > 0 && outputStride > 0 && dtype != .f32 && (outputDType == .f32 || outputDType == dtype),
-            "a pair of 16-bit weights and outputs, each second after its first")
-        let key = Key(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, dtype: dtype, outputDType: outputDType,
-            pairWeightStride: weightStride, pairOutputStride: outputStride)
-        if unavailable.contains(key) { return false }
-        guard let plan = try? self.plan(key) else {
-            unavailable.insert(key)
-            return false
-        }
-        let status = run(plan, x: x, weight: firstWeight, output: output)
-        if status != 0 {
-            unavailable.insert(key)
+                "floe: cuBLASLt GEMM (\(key.rows)×\(key.inFeatures) · \(key.outFeatures)×\(key.inFeatures)ᵀ\(key.pairWeightStride > 0 ? ", batch of 2" : "")\(key.biasEpilogue ? ", bias epilogue" : ""), \(key.outputDType) out) failed with status \(status); using another path\n".utf8))
             return false
         }
         return true

@@ -219,9 +219,14 @@ __device__ __forceinline__ float dot8(uint4 p, float4 a, float4 b) {
          + low_half<T>(p.z) * b.x + high_half<T>(p.z) * b.y + low_half<T>(p.w) * b.z + high_half<T>(p.w) * b.w;
 }
 
-// acc[r][t] += rows[r] · x[t] over this thread's chunks; null rows (past the end) read nothing.
+// acc[r][t] = rows[r] · x[t] over this thread's chunks; null rows (past the end) read nothing.
 template <class T, int N, int R = GEMV_TILE_ROWS>
 __device__ __forceinline__ void tile_dot(const float* __restrict__ x, const u16* const* rows, int in, float (&acc)[R][N]) {
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+#pragma unroll
+        for (int t = 0; t < N; t++) acc[r][t] = 0.f;
+    }
     const int chunks = in >> 3;
 #pragma unroll (16 / R)  // 16 weight loads in flight per thread
     for (int c = threadIdx.x; c < chunks; c += GEMV_TILE_WARPS * 32) {
@@ -274,8 +279,6 @@ __device__ void gemv_tiled_impl(const float* __restrict__ x, const u16* __restri
 #pragma unroll
     for (int r = 0; r < R; r++) {
         rows[r] = row0 + r < out ? w + (size_t)(row0 + r) * in : nullptr;
-#pragma unroll
-        for (int t = 0; t < N; t++) acc[r][t] = 0.f;
     }
     tile_dot<T, N, R>(x, rows, in, acc);
     tile_reduce<N, R>(acc, sums);
@@ -297,8 +300,6 @@ __device__ void gemv_tiled_multi_impl(const float* __restrict__ x, Projections p
         int m, row;
         locate_row(row0 + r, p.rows[0], p.rows[1], m, row);
         rows[r] = row0 + r < total ? pick(m, p.w[0], p.w[1], p.w[2]) + (size_t)row * in : nullptr;
-#pragma unroll
-        for (int t = 0; t < N; t++) acc[r][t] = 0.f;
     }
     tile_dot<T, N>(x, rows, in, acc);
     tile_reduce<N>(acc, sums);
@@ -324,8 +325,6 @@ __device__ void gemv_tiled_gated_impl(const float* __restrict__ x, Projections p
     for (int r = 0; r < GEMV_TILE_ROWS; r++) {
         const int row = row0 + (r % H);
         rows[r] = row < out ? (r < H ? p.w[0] : p.w[1]) + (size_t)row * in : nullptr;
-#pragma unroll
-        for (int t = 0; t < N; t++) acc[r][t] = 0.f;
     }
     tile_dot<T, N>(x, rows, in, acc);
     tile_reduce<N>(acc, sums);

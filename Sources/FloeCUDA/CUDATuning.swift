@@ -1,0 +1,37 @@
+import Foundation
+
+/// Kernel-choice settings of a `CUDABackend`, read once from the environment, each with the
+/// default the H100 measurements chose; the variables keep the alternatives reachable for
+/// comparison on new cards. Sibling backends (`init(sharingWeightsWith:)`) share their
+/// original's.
+struct CUDATuning: Sendable {
+    /// Batches of up to this many tokens use the GEMV kernel, larger ones cuBLASLt
+    /// (`FLOE_CUDA_GEMV_MAX_TOKENS`, 0...8).
+    var gemvMaxTokens = GEMVKernels.preferredMaxTokens
+    /// Batches of ≤ 2 tokens take the tiled GEMV rather than the warp-per-row kernel
+    /// (`FLOE_CUDA_GEMV=rows`).
+    var tiledGEMV = true
+    /// Matrices with few rows take 4-row GEMV tiles (`GEMVKernels.smallTileBlocksPerSM`;
+    /// `FLOE_CUDA_GEMV_SMALL_TILES=0`).
+    var smallGEMVTiles = true
+    /// The 16-bit encoder attention keeps the CUDA-core tiled kernel instead of the tensor-core
+    /// flash kernel (`FLOE_CUDA_ENCODER_ATTENTION=tiled`).
+    var encoderAttentionOnCUDACores = false
+    /// Decode attention may take the flash kernel's grouped mode when it fills the GPU
+    /// (`FLOE_CUDA_DECODE_ATTENTION=paged` keeps the paged kernel).
+    var flashDecodeAttention = true
+    /// Same-shaped GEMMs sharing an input (gate and up; K and V) go to cuBLASLt as one batched
+    /// call (`FLOE_CUDA_PAIRED_GEMM=0` keeps one call each).
+    var pairedGEMMs = true
+
+    static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> CUDATuning {
+        var tuning = CUDATuning()
+        if let tokens = environment["FLOE_CUDA_GEMV_MAX_TOKENS"].flatMap(Int.init) { tuning.gemvMaxTokens = min(max(tokens, 0), GEMVKernels.maxTokens) }
+        tuning.tiledGEMV = environment["FLOE_CUDA_GEMV"] != "rows"
+        tuning.smallGEMVTiles = environment["FLOE_CUDA_GEMV_SMALL_TILES"] != "0"
+        tuning.encoderAttentionOnCUDACores = environment["FLOE_CUDA_ENCODER_ATTENTION"] == "tiled"
+        tuning.flashDecodeAttention = environment["FLOE_CUDA_DECODE_ATTENTION"] != "paged"
+        tuning.pairedGEMMs = environment["FLOE_CUDA_PAIRED_GEMM"] != "0"
+        return tuning
+    }
+}
