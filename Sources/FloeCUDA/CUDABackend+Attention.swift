@@ -2,17 +2,21 @@ import CFloeCUDA
 import FloeTensor
 
 /// A step's attention metadata on the device, uploaded once and shared by every layer:
-/// `[slot(n) | visibleKeys(n) | tableOffset(n) | pagedVisibleKeys(n) | block tables… | flash tiles…
-/// | decode tiles…]` as int32. `pagedVisibleKeys` is `visibleKeys` with 0 for the tokens of the
+/// `[slot(n) | visibleKeys(n) | tableOffset(n) | pagedVisibleKeys(n) | flash tiles… | decode tiles…
+/// | block tables…]` as int32. `pagedVisibleKeys` is `visibleKeys` with 0 for the tokens of the
 /// chunks that take the flash kernel (`flashTiles`, five ints per 64-query tile: see
 /// FlashAttentionKernels). `decodeTiles` has one tile per other sequence (decodes, up to
-/// `flashDecodeMaxTokens` queries), for the flash kernel's grouped mode.
+/// `flashDecodeMaxTokens` queries), for the flash kernel's grouped mode. The block tables come
+/// last so that, for a fixed token count, every other region sits at a fixed offset: metadata
+/// with a `fixedLayout` lives in one buffer reused by every step (`fixedMetadataBuffer`), which
+/// recorded graphs read.
 struct DeviceAttentionMetadata {
     let host: AttentionMetadata
     let buffer: Storage
     let tokenCount: Int
+    /// The longest context, or for a fixed layout the longest any step of it may have: launch
+    /// parameters derived from it must not change between replays.
     let maxVisibleKeys: Int
-    let tableWords: Int
     /// Query tiles of the flash kernel, and the tokens they cover.
     let flashTileCount: Int
     let flashTokenCount: Int
@@ -21,13 +25,20 @@ struct DeviceAttentionMetadata {
     let decodeTileCount: Int
     let decodeTokenCount: Int
 
+    var isFixed: Bool { host.fixedLayout != nil }
     var slots: CUdeviceptr { buffer.deviceAddress }
     var visibleKeys: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(tokenCount * 4) }
     var tableOffsets: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(2 * tokenCount * 4) }
     var pagedVisibleKeys: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(3 * tokenCount * 4) }
-    var tables: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(4 * tokenCount * 4) }
-    var flashTiles: CUdeviceptr { buffer.deviceAddress + CUdeviceptr((4 * tokenCount + tableWords) * 4) }
+    var flashTiles: CUdeviceptr { buffer.deviceAddress + CUdeviceptr(4 * tokenCount * 4) }
     var decodeTiles: CUdeviceptr { flashTiles + CUdeviceptr(flashTileCount * 5 * 4) }
+    var tables: CUdeviceptr { decodeTiles + CUdeviceptr(decodeTileCount * 5 * 4) }
+
+    /// Words of a fixed-layout buffer: the per-token columns and one decode tile per token, then
+    /// the block tables.
+    static func fixedBufferWords(_ layout: AttentionMetadata.FixedLayout) -> Int {
+        (4 + 5) * layout.maxTokens + layout.maxTableEntries
+    }
 }
 
 extension CUDABackend {
@@ -74,7 +85,8 @@ extension CUDABackend {
             let count = sequence.queryTokens.count, first = sequence.contextLength - count
             let flash = count >= AttentionKernels.flashMinimumQueries
             for (i, row) in sequence.queryTokens.enumerated() {
-                visible[row] = Int32(first + i + 1)
+                // A padding row of a fixed layout has a context of 0 and sees no key.
+                visible[row] = Int32(max(first + i + 1, 0))
                 pagedVisible[row] = flash ? 0 : visible[row]
                 offsets[row] = offset
                 maxVisible = max(maxVisible, first + i + 1)
@@ -102,14 +114,37 @@ extension CUDABackend {
         words += visible
         words += offsets
         words += pagedVisible
-        words += tables
         words += flashTiles.flatMap(\.words)
         words += decodeTiles.flatMap(\.words)
+        words += tables
+        let buffer: Storage
+        if let layout = metadata.fixedLayout {
+            // Every token is a sequence of its own, so the regions before the tables sit where a
+            // recording of this token count expects them.
+            precondition(flashTiles.isEmpty && decodeTiles.count == n && n <= layout.maxTokens && tables.count <= layout.maxTableEntries,
+                "a fixed attention layout holds up to \(layout.maxTokens) one-token sequences with \(layout.maxTableEntries) table entries")
+            maxVisible = layout.maxTableEntries / layout.maxTokens * metadata.blockSize
+            buffer = fixedMetadataBuffer(for: layout)
+            words.withUnsafeBytes { staging.upload($0.baseAddress!, bytes: $0.count, to: buffer.deviceAddress) }
+        } else {
+            buffer = uploadToNewBuffer(words)
+        }
         let uploaded = DeviceAttentionMetadata(
-            host: metadata, buffer: uploadToNewBuffer(words), tokenCount: n, maxVisibleKeys: maxVisible, tableWords: tables.count,
+            host: metadata, buffer: buffer, tokenCount: n, maxVisibleKeys: maxVisible,
             flashTileCount: flashTiles.count, flashTokenCount: flashTokens, decodeTileCount: decodeTiles.count, decodeTokenCount: decodeTokens)
         attentionMetadata = uploaded
         return uploaded
+    }
+
+    /// The one buffer every fixed-layout step's metadata is uploaded to (recorded graphs keep
+    /// its address), allocated for the first layout and reallocated only for a larger one.
+    private func fixedMetadataBuffer(for layout: AttentionMetadata.FixedLayout) -> Storage {
+        let bytes = DeviceAttentionMetadata.fixedBufferWords(layout) * 4
+        if let existing = fixedMetadata, existing.byteCount >= bytes { return existing }
+        precondition(!device.isCapturing, "the fixed attention metadata buffer cannot grow while a graph is recorded")
+        let fresh = deviceStorage(bytes: bytes)
+        fixedMetadata = fresh
+        return fresh
     }
 
     public func storeKV(key: Tensor, value: Tensor, keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata) {
@@ -159,7 +194,9 @@ extension CUDABackend {
             splits = min((target + baseBlocks - 1) / baseBlocks, (meta.maxVisibleKeys + 31) / 32, 64)
             splits = max(splits, 1)
         }
-        let keysPerSplit = (meta.maxVisibleKeys + splits - 1) / splits
+        // A fixed layout's splits depend on the longest context it allows, not this step's, so
+        // each token divides its own keys among them (0: the kernel's per-token split).
+        let keysPerSplit = meta.isFixed ? 0 : (meta.maxVisibleKeys + splits - 1) / splits
         let partialAcc: CUdeviceptr, partialML: CUdeviceptr
         if splits > 1 {
             partialAcc = scratchBuffer("attention-acc", bytes: n * heads * splits * hd * 4).deviceAddress

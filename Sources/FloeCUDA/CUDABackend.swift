@@ -27,6 +27,18 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     /// Grown on demand and reused: 16-bit copies of GEMM inputs, attention partials, indices.
     var scratch: [String: Storage] = [:]
     var attentionMetadata: DeviceAttentionMetadata?
+    /// The buffer of fixed-layout attention metadata (recorded graphs read it), and how many
+    /// times it was replaced: a graph recorded before a replacement must not be replayed.
+    var fixedMetadata: Storage? {
+        didSet { fixedMetadataGeneration += 1 }
+    }
+    private(set) var fixedMetadataGeneration = 0
+    /// Storages handed out while a graph is recorded, which it must keep alive.
+    var recordingStorages: [Storage]?
+    /// Whether decode steps are recorded as CUDA graphs and replayed (`--enforce-eager` clears it).
+    public var recordsStepGraphs = true
+    /// How many recorded steps were replayed (`floe cuda-check` checks that graphs ran).
+    public internal(set) var stepGraphReplays = 0
     var encoderFlashTileCache: EncoderFlashTiles?
     /// The latest 16-bit copy a producer wrote of its f32 output for the GEMM after it
     /// (CUDABackend+GEMMInput); usable only while nothing else has run on the stream.
@@ -78,6 +90,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         weightDType = original.weightDType
         self.allocator = allocator
         tuning = original.tuning
+        recordsStepGraphs = original.recordsStepGraphs
         staging = try PinnedStaging(device: device)
         cubin = original.cubin
         module = try CUDAModule(device: device, cubin: cubin)
@@ -98,7 +111,10 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     }
 
     func deviceStorage(bytes: Int) -> Storage {
-        do { return try allocator.allocate(bytes: bytes) } catch { fatalError("\(error)") }
+        let storage: Storage
+        do { storage = try allocator.allocate(bytes: bytes) } catch { fatalError("\(error)") }
+        recordingStorages?.append(storage)
+        return storage
     }
 
     public func upload(_ host: Tensor) -> Tensor {
@@ -166,7 +182,10 @@ public final class CUDABackend: Backend, @unchecked Sendable {
 
     /// A device buffer of at least `bytes` for `purpose`, reused across calls.
     func scratchBuffer(_ purpose: String, bytes: Int) -> Storage {
-        if let existing = scratch[purpose], existing.byteCount >= bytes { return existing }
+        if let existing = scratch[purpose], existing.byteCount >= bytes {
+            recordingStorages?.append(existing)
+            return existing
+        }
         let grown = deviceStorage(bytes: max(bytes, (scratch[purpose]?.byteCount ?? 0) * 2))
         scratch[purpose] = grown
         return grown

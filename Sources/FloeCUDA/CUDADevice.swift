@@ -19,6 +19,9 @@ public final class CUDADevice: @unchecked Sendable {
     /// only while this is what it was right after its producer (`CUDABackend.offerGEMMInput`), so
     /// every new kind of stream operation must call `noteStreamWork()` as it is enqueued.
     private(set) var streamWork = 0
+    /// Whether `stream` is being recorded into a graph (`CUDABackend.recordStepGraph`): its ops
+    /// are not run, so nothing may wait for them or upload through staging memory.
+    var isCapturing = false
 
     public init(ordinal: Int = 0) throws {
         let libraries = try CUDALibraries.shared.get()

@@ -22,6 +22,8 @@ final class PinnedStaging: @unchecked Sendable {
     /// Copies `bytes` from `source` to the device address `destination`, asynchronously.
     func upload(_ source: UnsafeRawPointer, bytes: Int, to destination: CUdeviceptr) {
         guard bytes > 0 else { return }
+        // A recorded copy would read this arena again at every replay, long after it was reused.
+        precondition(!device.isCapturing, "an upload of \(bytes) bytes inside a recorded graph (stage its inputs before recording)")
         let region = reserve(bytes)
         region.copyMemory(from: source, byteCount: bytes)
         device.noteStreamWork()
@@ -31,6 +33,7 @@ final class PinnedStaging: @unchecked Sendable {
     /// Copies `bytes` from the device into `destination`, waiting for the stream.
     func download(from source: CUdeviceptr, bytes: Int, into destination: UnsafeMutableRawPointer) {
         guard bytes > 0 else { return }
+        precondition(!device.isCapturing, "a read-back inside a recorded graph")
         streamDidSynchronize()
         var offset = 0
         while offset < bytes {

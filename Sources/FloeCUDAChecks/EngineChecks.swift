@@ -20,29 +20,33 @@ public enum EngineChecks {
         let greedy = SamplingParams(temperature: 0, maxTokens: 24, ignoreEOS: true)
         do {
             let llm = try LLM(model: modelPath, backend: backend, options: EngineOptions(kvCacheBytes: 64 << 20, maxModelLen: 512, enablesPrefixCaching: false))
+            let replaysBefore = backend.stepGraphReplays
             let together = try await llm.generate(prompts, sampling: greedy)
+            let replays = backend.stepGraphReplays - replaysBefore
             // Alone, a decode step takes the GEMV kernels; batched, cuBLASLt: the same products
             // summed in another order, which can flip a near-tie between the two best tokens.
             // A difference passes only as such a flip: at the first differing token the batched
             // choice is the alone run's runner-up, within `nearTieNats` of its best.
             var traced = greedy
             traced.logprobs = 2
-            var same = 0
-            var flips: [String] = []
-            for (index, prompt) in prompts.enumerated() {
-                let alone = try await llm.generate([prompt], sampling: traced)[0].samples[0]
-                let batched = together[index].samples[0].tokenIDs
-                if alone.tokenIDs == batched { same += 1; continue }
-                guard let k = zip(alone.tokenIDs, batched).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset,
-                    k < alone.logprobs.count
-                else { continue }
-                let top = alone.logprobs[k].top
-                if top.count >= 2, top[1].tokenID == batched[k], top[0].logprob - top[1].logprob <= nearTieNats {
-                    flips.append("prompt \(index) at token \(k), gap \(String(format: "%.4f", top[0].logprob - top[1].logprob)) nats")
-                }
-            }
-            report.record("engine", "batched greedy == alone", passed: same + flips.count == prompts.count,
-                "\(same)/\(prompts.count) prompts identical" + (flips.isEmpty ? "" : "; near-tie flips: " + flips.joined(separator: ", ")))
+            var alone: [Completion.Sample] = []
+            for prompt in prompts { alone.append(try await llm.generate([prompt], sampling: traced)[0].samples[0]) }
+            let batched = together.map { $0.samples[0].tokenIDs }
+            let agreement = nearTieAgreement(reference: alone, candidates: batched)
+            report.record("engine", "batched greedy == alone", passed: agreement.passed,
+                agreement.summary(of: prompts.count))
+
+            // The same batch op by op: a replayed decode step is padded to a recorded size (12 to
+            // 16 here) and splits long contexts by the longest allowed one, so its sums may be
+            // ordered differently from the eager step's, never more.
+            backend.recordsStepGraphs = false
+            let eagerReplaysBefore = backend.stepGraphReplays
+            let eager = try await llm.generate(prompts, sampling: traced).map { $0.samples[0] }
+            let eagerReplays = backend.stepGraphReplays - eagerReplaysBefore
+            backend.recordsStepGraphs = true
+            let graphAgreement = nearTieAgreement(reference: eager, candidates: batched)
+            report.record("engine", "decode steps replayed from CUDA graphs == eager", passed: graphAgreement.passed && replays > 0 && eagerReplays == 0,
+                "\(replays) replays with graphs, \(eagerReplays) eager; " + graphAgreement.summary(of: prompts.count))
 
             let cached = try LLM(model: modelPath, backend: backend, options: EngineOptions(kvCacheBytes: 64 << 20, maxModelLen: 512))
             let prompt = String(repeating: "The history of the city begins with a small village by the river. ", count: 4)
@@ -65,5 +69,35 @@ public enum EngineChecks {
         } catch {
             report.record("engine", "engine checks", passed: false, "\(error)")
         }
+    }
+
+    /// How greedy `candidates` agree with `reference` runs that carry the top-2 logprobs: equal,
+    /// or differing first where the candidate took the reference's runner-up within
+    /// `nearTieNats` of its best.
+    static func nearTieAgreement(reference: [Completion.Sample], candidates: [[Int]]) -> NearTieAgreement {
+        var same = 0
+        var flips: [String] = []
+        for (index, (expected, candidate)) in zip(reference, candidates).enumerated() {
+            if expected.tokenIDs == candidate { same += 1; continue }
+            guard let k = zip(expected.tokenIDs, candidate).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset,
+                k < expected.logprobs.count
+            else { continue }
+            let top = expected.logprobs[k].top
+            if top.count >= 2, top[1].tokenID == candidate[k], top[0].logprob - top[1].logprob <= nearTieNats {
+                flips.append("prompt \(index) at token \(k), gap \(String(format: "%.4f", top[0].logprob - top[1].logprob)) nats")
+            }
+        }
+        return NearTieAgreement(passed: same + flips.count == reference.count && reference.count == candidates.count, same: same, flips: flips)
+    }
+}
+
+/// How one set of greedy outputs agrees with another (`EngineChecks.nearTieAgreement`).
+struct NearTieAgreement {
+    let passed: Bool
+    let same: Int
+    let flips: [String]
+
+    func summary(of count: Int) -> String {
+        "\(same)/\(count) prompts identical" + (flips.isEmpty ? "" : "; near-tie flips: " + flips.joined(separator: ", "))
     }
 }

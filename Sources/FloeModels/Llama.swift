@@ -75,16 +75,42 @@ public final class LlamaModel: CausalLM, @unchecked Sendable {
     }
 
     public func forward(_ batch: ForwardBatch, cache: KVCache) throws -> Tensor {
-        let n = batch.tokens.count
         try check(batch, cache: cache)
-        let s = scratchFor(tokens: n, logitRows: batch.logitRows.count)
+        if let graphs = decodeGraphs, let size = graphs.paddedSize(for: batch) {
+            return graphs.forward(
+                batch, size: size, cache: cache, maxPositions: config.maxPositions,
+                makeScratch: { makeScratch(tokens: $0, logitRows: $0) },
+                stage: { stage($0, into: $1) },
+                run: { runLayers($0, scratch: $1, cache: cache) })
+        }
+        let s = scratchFor(tokens: batch.tokens.count, logitRows: batch.logitRows.count)
+        stage(batch, into: s)
+        return runLayers(batch, scratch: s, cache: cache)
+    }
+
+    /// Decode steps replay recorded graphs when the backend records them (a GPU, unless
+    /// `--enforce-eager`) and the model runs on one device (recording collectives is not done).
+    private lazy var decodeGraphs: DecodeGraphs<LlamaScratch>? = {
+        guard let recorder = backend as? any StepGraphRecording, parallel.worldSize == 1 else { return nil }
+        return DecodeGraphs(backend: recorder)
+    }()
+
+    /// The batch's token ids and positions into the scratch's input buffers.
+    private func stage(_ batch: ForwardBatch, into s: LlamaScratch) {
+        let n = batch.tokens.count
+        backend.write(batch.tokens, into: s.tokens.slice(0..<n))
+        backend.write(batch.positions, into: s.positions.slice(0..<n))
+    }
+
+    /// Every op of the forward pass, reading the staged inputs: a recorded graph replays exactly
+    /// these, so they must not upload anything themselves beyond what the backend stages.
+    private func runLayers(_ batch: ForwardBatch, scratch s: LlamaScratch, cache: KVCache) -> Tensor {
+        let n = batch.tokens.count
         let hd = config.headDim
         let q = s.query.slice(0..<n), k = s.key.slice(0..<n), v = s.value.slice(0..<n)
         let hidden = s.hidden.slice(0..<n), normed = s.normed.slice(0..<n), attended = s.attended.slice(0..<n)
         let projected = s.projected.slice(0..<n), gate = s.gate.slice(0..<n), up = s.up.slice(0..<n)
         let tokens = s.tokens.slice(0..<n), positions = s.positions.slice(0..<n)
-        backend.write(batch.tokens, into: tokens)
-        backend.write(batch.positions, into: positions)
 
         backend.embed(tokens: tokens, table: embedding, into: hidden)
         backend.rmsNorm(hidden, weight: layers[0].attentionNorm, epsilon: config.rmsNormEpsilon, into: normed)
@@ -124,10 +150,15 @@ public final class LlamaModel: CausalLM, @unchecked Sendable {
         }
 
         // Only the rows that are sampled go through the final norm and the vocabulary projection.
+        // (Every row in order, as in decode steps, needs no gather.)
         let m = batch.logitRows.count
         let selected = s.selected.slice(0..<m), logits = s.logits.slice(0..<m)
-        backend.gatherRows(hidden, indices: batch.logitRows, into: selected)
-        backend.rmsNorm(selected, weight: finalNorm, epsilon: config.rmsNormEpsilon, into: selected)
+        if batch.logitRows.enumerated().allSatisfy({ $0 == $1 }) {
+            backend.rmsNorm(hidden.slice(0..<m), weight: finalNorm, epsilon: config.rmsNormEpsilon, into: selected)
+        } else {
+            backend.gatherRows(hidden, indices: batch.logitRows, into: selected)
+            backend.rmsNorm(selected, weight: finalNorm, epsilon: config.rmsNormEpsilon, into: selected)
+        }
         apply(lmHead, selected, into: logits)
         return logits
     }
@@ -176,13 +207,16 @@ public final class LlamaModel: CausalLM, @unchecked Sendable {
 
     private func scratchFor(tokens: Int, logitRows: Int) -> LlamaScratch {
         if let scratch, scratch.tokenCapacity >= tokens, scratch.logitCapacity >= logitRows { return scratch }
-        let fresh = LlamaScratch(
-            backend: backend, tokenCapacity: max(tokens, scratch?.tokenCapacity ?? 0),
-            logitCapacity: max(logitRows, scratch?.logitCapacity ?? 0), config: config,
-            localHeads: localHeads, localKVHeads: localKVHeads,
-            localIntermediate: layers.first?.gate.outFeatures ?? config.intermediateSize)
+        let fresh = makeScratch(tokens: max(tokens, scratch?.tokenCapacity ?? 0), logitRows: max(logitRows, scratch?.logitCapacity ?? 0))
         scratch = fresh
         return fresh
+    }
+
+    private func makeScratch(tokens: Int, logitRows: Int) -> LlamaScratch {
+        LlamaScratch(
+            backend: backend, tokenCapacity: tokens, logitCapacity: logitRows, config: config,
+            localHeads: localHeads, localKVHeads: localKVHeads,
+            localIntermediate: layers.first?.gate.outFeatures ?? config.intermediateSize)
     }
 }
 

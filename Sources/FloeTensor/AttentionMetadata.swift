@@ -21,10 +21,27 @@ public struct AttentionMetadata: Sendable, Equatable {
         }
     }
 
+    /// How a step replayed from a recorded graph (`StepGraphRecording`) lays out its metadata:
+    /// every sequence has one query token, and the device keeps the metadata of every such step
+    /// in one buffer sized for `maxTokens` tokens and `maxTableEntries` block-table entries, so
+    /// its address never changes. Rows of such a batch that only pad it to a recorded size have
+    /// slot -1 (nothing stored) and a context of 0 tokens (nothing attended).
+    public struct FixedLayout: Sendable, Equatable {
+        public var maxTokens: Int
+        public var maxTableEntries: Int
+
+        public init(maxTokens: Int, maxTableEntries: Int) {
+            self.maxTokens = maxTokens
+            self.maxTableEntries = maxTableEntries
+        }
+    }
+
     public var sequences: [Sequence]
     /// The cache slot of each token of the flat batch.
     public var slotMapping: [Int32]
     public var blockSize: Int
+    /// Set for steps that replay a recorded graph.
+    public var fixedLayout: FixedLayout?
 
     public init(sequences: [Sequence], slotMapping: [Int32], blockSize: Int) {
         self.sequences = sequences

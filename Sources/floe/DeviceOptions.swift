@@ -18,6 +18,10 @@ struct DeviceOptions: ParsableArguments {
         help: "Share of GPU memory for weights, activations and KV cache (0.9); sizes the KV cache on CUDA. [env: FLOE_GPU_MEMORY_UTILIZATION]")
     var gpuMemoryUtilization: Double?
 
+    @Flag(name: .customLong("enforce-eager"),
+        help: "Run every step op by op on CUDA instead of replaying decode steps from recorded CUDA graphs. [env: FLOE_ENFORCE_EAGER=1]")
+    var enforceEager = false
+
     enum Device: Equatable { case cpu, cuda(Int) }
 
     var resolvedDevice: Device {
@@ -63,7 +67,9 @@ struct DeviceOptions: ParsableArguments {
             default: throw ValidationError("--dtype \(dtypeText) is not supported on CUDA (use auto, bfloat16, float16 or float32)")
             }
             do {
-                return try CUDABackend(ordinal: ordinal, weightDType: weightType)
+                let backend = try CUDABackend(ordinal: ordinal, weightDType: weightType)
+                backend.recordsStepGraphs = !(enforceEager || ProcessInfo.processInfo.environment["FLOE_ENFORCE_EAGER"] == "1")
+                return backend
             } catch {
                 throw ValidationError("--device cuda:\(ordinal): \(error)")
             }

@@ -36,6 +36,7 @@ enum AttentionKernels {
 
 extern "C" __global__ void store_kv(const float* key, const float* value, u16* key_cache, u16* value_cache,
                                     const int* slots, int width) {
+    if (slots[blockIdx.x] < 0) return;  // a row that only pads a recorded batch
     const size_t slot = (size_t)slots[blockIdx.x];
     const float* k = key + (size_t)blockIdx.x * width;
     const float* v = value + (size_t)blockIdx.x * width;
@@ -51,6 +52,7 @@ extern "C" __global__ void store_kv(const float* key, const float* value, u16* k
 extern "C" __global__ void rope_store_kv(float* q, float* k, const float* v, const int* positions, const float* inverse_frequencies,
                                          int heads, int kv_heads, int hd, int interleaved,
                                          u16* key_cache, u16* value_cache, const int* slots) {
+    if (slots[blockIdx.x] < 0) return;  // a row that only pads a recorded batch: nothing to store
     const int half = hd / 2, width = kv_heads * hd;
     const float position = (float)positions[blockIdx.x];
     const size_t slot = (size_t)slots[blockIdx.x];
@@ -131,8 +133,11 @@ __device__ void attention_impl(const float* q, const u16* key_cache, const u16* 
     __syncthreads();
 
     const int visible = visible_keys[t];
-    const int begin = split * keys_per_split;
-    const int end = min(visible, begin + keys_per_split);
+    // keys_per_split 0: this token's own keys divided among the splits, in whole warp chunks
+    // (a recorded graph's split count must serve every context length).
+    const int per_split = keys_per_split > 0 ? keys_per_split : ((visible + splits - 1) / splits + 31) & ~31;
+    const int begin = split * per_split;
+    const int end = min(visible, begin + per_split);
     const int* table = tables + table_offsets[t];
     const size_t row_stride = (size_t)kv_heads * hd;
     const bool vectorized = (hd & 7) == 0;
