@@ -34,9 +34,10 @@ const char *floe_cuda_load_driver(const char *path, FloeCUDADriver *table) {
         "cuEventRecord", "cuEventSynchronize", "cuEventElapsedTime", "cuEventDestroy_v2",
         "cuModuleLoadData", "cuModuleGetFunction", "cuFuncSetAttribute", "cuLaunchKernel",
         "cuStreamBeginCapture_v2", "cuStreamEndCapture", "cuGraphInstantiateWithFlags", "cuGraphLaunch",
-        "cuGraphExecDestroy", "cuGraphDestroy",
+        "cuGraphExecDestroy", "cuGraphDestroy", "cuLaunchKernelEx",
     };
     _Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(FloeCUDADriver) / sizeof(void *), "driver table");
+    _Static_assert(sizeof(FloeCUlaunchAttribute) == 72 && sizeof(FloeCUlaunchConfig) == 56, "cuda.h launch structs");
     void *handle = open_library(path);
     if (!handle) return message;
     return bind(handle, path, names, sizeof(names) / sizeof(names[0]), (void **)table);

@@ -6,6 +6,9 @@ final class CUDAModule: @unchecked Sendable {
     private let device: CUDADevice
     private let module: CUmodule
     private var functions: [String: CUfunction] = [:]
+    /// Whether kernels written for it (`DependentLaunch.kernels`) are launched with programmatic
+    /// stream serialization (sm_90+; `FLOE_CUDA_PDL=0` turns it off).
+    var dependentLaunches = false
 
     init(device: CUDADevice, cubin: [UInt8]) throws {
         self.device = device
@@ -35,12 +38,26 @@ final class CUDAModule: @unchecked Sendable {
     private func launchNow(_ name: String, grid: (Int, Int, Int), block: Int, sharedBytes: Int, _ arguments: KernelArguments) {
         let function = function(name)
         var arguments = arguments
+        let dependent = dependentLaunches && DependentLaunch.kernels.contains(name)
         arguments.withParameterArray { parameters in
-            cudaRequire(
-                device.driver.cuLaunchKernel(
+            let result: CUresult
+            if dependent {
+                var attribute = FloeCUlaunchAttribute()
+                attribute.id = Int32(FLOE_CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION)
+                attribute.value.programmaticStreamSerializationAllowed = 1
+                result = withUnsafeMutablePointer(to: &attribute) { attributes in
+                    var config = FloeCUlaunchConfig(
+                        gridDimX: UInt32(grid.0), gridDimY: UInt32(grid.1), gridDimZ: UInt32(grid.2),
+                        blockDimX: UInt32(block), blockDimY: 1, blockDimZ: 1, sharedMemBytes: UInt32(sharedBytes),
+                        hStream: device.stream, attrs: attributes, numAttrs: 1)
+                    return device.driver.cuLaunchKernelEx(&config, function, parameters, nil)
+                }
+            } else {
+                result = device.driver.cuLaunchKernel(
                     function, UInt32(grid.0), UInt32(grid.1), UInt32(grid.2), UInt32(block), 1, 1,
-                    UInt32(sharedBytes), device.stream, parameters, nil),
-                device.driver, "launching \(name) grid \(grid) block \(block)")
+                    UInt32(sharedBytes), device.stream, parameters, nil)
+            }
+            cudaRequire(result, device.driver, "launching \(name) grid \(grid) block \(block)")
         }
     }
 }

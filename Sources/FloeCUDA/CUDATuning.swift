@@ -23,6 +23,9 @@ struct CUDATuning: Sendable {
     /// Same-shaped GEMMs sharing an input (gate and up; K and V) go to cuBLASLt as one batched
     /// call (`FLOE_CUDA_PAIRED_GEMM=0` keeps one call each).
     var pairedGEMMs = true
+    /// Kernels written for it start while the kernel before them finishes (programmatic
+    /// dependent launch, sm_90+: `DependentLaunch`; `FLOE_CUDA_PDL=0` turns it off).
+    var dependentLaunches = true
 
     static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> CUDATuning {
         var tuning = CUDATuning()
@@ -32,6 +35,7 @@ struct CUDATuning: Sendable {
         tuning.encoderAttentionOnCUDACores = environment["FLOE_CUDA_ENCODER_ATTENTION"] == "tiled"
         tuning.flashDecodeAttention = environment["FLOE_CUDA_DECODE_ATTENTION"] != "paged"
         tuning.pairedGEMMs = environment["FLOE_CUDA_PAIRED_GEMM"] != "0"
+        tuning.dependentLaunches = environment["FLOE_CUDA_PDL"] != "0"
         return tuning
     }
 }

@@ -2,7 +2,7 @@
 /// compiled by NVRTC for the device at start (cached on disk; see `KernelCompiler`).
 public enum KernelSource {
     public static var all: String {
-        [CommonKernels.source, ElementwiseKernels.source, SamplingKernels.source, GEMVKernels.source, AttentionKernels.source, FlashAttentionKernels.source, EncoderKernels.source]
+        [CommonKernels.source, DependentLaunch.source, ElementwiseKernels.source, SamplingKernels.source, GEMVKernels.source, AttentionKernels.source, FlashAttentionKernels.source, EncoderKernels.source]
             .joined(separator: "\n")
     }
 }

@@ -31,6 +31,23 @@ enum {
     FLOE_CU_EVENT_DEFAULT = 0,
 };
 
+// cuLaunchKernelEx's configuration (CUDA 12+), with the one attribute Floe sets: programmatic
+// stream serialization (id 6), which lets a kernel start while the one before it finishes.
+typedef struct {
+    int id;
+    char pad[4];
+    union { int programmaticStreamSerializationAllowed; char bytes[64]; } value;
+} FloeCUlaunchAttribute;
+typedef struct {
+    unsigned int gridDimX, gridDimY, gridDimZ;
+    unsigned int blockDimX, blockDimY, blockDimZ;
+    unsigned int sharedMemBytes;
+    CUstream hStream;
+    FloeCUlaunchAttribute *attrs;
+    unsigned int numAttrs;
+} FloeCUlaunchConfig;
+enum { FLOE_CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION = 6 };
+
 typedef struct FloeCUDADriver {
     CUresult (*cuInit)(unsigned int flags);
     CUresult (*cuGetErrorString)(CUresult error, const char **string);
@@ -72,6 +89,7 @@ typedef struct FloeCUDADriver {
     CUresult (*cuGraphLaunch)(CUgraphExec exec, CUstream stream);
     CUresult (*cuGraphExecDestroy)(CUgraphExec exec);
     CUresult (*cuGraphDestroy)(CUgraph graph);
+    CUresult (*cuLaunchKernelEx)(const FloeCUlaunchConfig *config, CUfunction function, void **parameters, void **extra);
 } FloeCUDADriver;
 
 typedef int nvrtcResult;         // NVRTC_SUCCESS == 0

@@ -52,6 +52,8 @@ extern "C" __global__ void store_kv(const float* key, const float* value, u16* k
 extern "C" __global__ void rope_store_kv(float* q, float* k, const float* v, const int* positions, const float* inverse_frequencies,
                                          int heads, int kv_heads, int hd, int interleaved,
                                          u16* key_cache, u16* value_cache, const int* slots) {
+    dependent_launch_wait();
+    dependent_launch_trigger();
     if (slots[blockIdx.x] < 0) return;  // a row that only pads a recorded batch: nothing to store
     const int half = hd / 2, width = kv_heads * hd;
     const float position = (float)positions[blockIdx.x];
@@ -115,6 +117,8 @@ __device__ void attention_impl(const float* q, const u16* key_cache, const u16* 
                                const int* visible_keys, const int* table_offsets, const int* tables,
                                float* out, float* partial_acc, float* partial_ml,
                                int heads, int kv_heads, int hd, int block_size, float scale, int splits, int keys_per_split) {
+    dependent_launch_wait();
+    dependent_launch_trigger();
     extern __shared__ float shared[];
     const int t = blockIdx.x, g = blockIdx.y, split = blockIdx.z;
     const int group = heads / kv_heads;
@@ -334,6 +338,8 @@ FLOE_ATTENTION(paged_attention_256, 8, 1)
 
 // Merges the split-K partials of each (token, head): block per (token, head).
 extern "C" __global__ void attention_combine(const float* partial_acc, const float* partial_ml, float* out, int hd, int splits) {
+    dependent_launch_wait();
+    dependent_launch_trigger();
     const size_t head = blockIdx.x;
     float top = -FLOE_INFINITY;
     for (int s = 0; s < splits; s++) top = fmaxf(top, partial_ml[2 * (head * splits + s)]);

@@ -77,6 +77,8 @@ __device__ void norm_row(float* row, const float* delta, const float* weight, fl
 // `x` is only read (delta is null), so the const is cast away for the shared row function.
 template <class Copy>
 __device__ void rms_norm_impl(const float* x, const float* weight, float* out, u16* copy, int d, float epsilon) {
+    dependent_launch_wait();
+    dependent_launch_trigger();
     const size_t offset = (size_t)blockIdx.x * d;
     norm_row<Copy>(const_cast<float*>(x) + offset, nullptr, weight, out + offset, copy ? copy + offset : nullptr, d, epsilon);
 }
@@ -93,6 +95,8 @@ extern "C" __global__ void rms_norm_copy_f16(const float* x, const float* weight
 // residual += delta, then out = rmsnorm(residual): one pass over the row instead of three.
 template <class Copy>
 __device__ void add_rms_norm_impl(float* residual, const float* delta, const float* weight, float* out, u16* copy, int d, float epsilon) {
+    dependent_launch_wait();
+    dependent_launch_trigger();
     const size_t offset = (size_t)blockIdx.x * d;
     norm_row<Copy>(residual + offset, delta + offset, weight, out + offset, copy ? copy + offset : nullptr, d, epsilon);
 }

@@ -280,6 +280,10 @@ __device__ void gemv_tiled_impl(const float* __restrict__ x, const u16* __restri
     for (int r = 0; r < R; r++) {
         rows[r] = row0 + r < out ? w + (size_t)(row0 + r) * in : nullptr;
     }
+    // The tile's weight rows (contiguous) do not depend on the kernel before: into L2 first.
+    prefetch_l2(w + (size_t)row0 * in, (size_t)(min(out, row0 + R) - row0) * in * 2);
+    dependent_launch_wait();
+    dependent_launch_trigger();
     tile_dot<T, N, R>(x, rows, in, acc);
     tile_reduce<N, R>(acc, sums);
     const int r = threadIdx.x / N, t = threadIdx.x % N;
@@ -300,7 +304,10 @@ __device__ void gemv_tiled_multi_impl(const float* __restrict__ x, Projections p
         int m, row;
         locate_row(row0 + r, p.rows[0], p.rows[1], m, row);
         rows[r] = row0 + r < total ? pick(m, p.w[0], p.w[1], p.w[2]) + (size_t)row * in : nullptr;
+        if (rows[r]) prefetch_l2(rows[r], (size_t)in * 2);
     }
+    dependent_launch_wait();
+    dependent_launch_trigger();
     tile_dot<T, N>(x, rows, in, acc);
     tile_reduce<N>(acc, sums);
     const int r = threadIdx.x / N, t = threadIdx.x % N;
@@ -325,7 +332,10 @@ __device__ void gemv_tiled_gated_impl(const float* __restrict__ x, Projections p
     for (int r = 0; r < GEMV_TILE_ROWS; r++) {
         const int row = row0 + (r % H);
         rows[r] = row < out ? (r < H ? p.w[0] : p.w[1]) + (size_t)row * in : nullptr;
+        if (rows[r]) prefetch_l2(rows[r], (size_t)in * 2);
     }
+    dependent_launch_wait();
+    dependent_launch_trigger();
     tile_dot<T, N>(x, rows, in, acc);
     tile_reduce<N>(acc, sums);
     const int r = threadIdx.x / N, t = threadIdx.x % N;
