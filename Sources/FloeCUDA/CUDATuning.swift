@@ -26,9 +26,9 @@ struct CUDATuning: Sendable {
     /// Kernels written for it start while the kernel before them finishes (programmatic
     /// dependent launch, sm_90+: `DependentLaunch`; `FLOE_CUDA_PDL=0` turns it off).
     var dependentLaunches = true
-    /// A tiled GEMV block prefetches its weight rows into L2 before waiting for the kernel
-    /// before it (`FLOE_CUDA_GEMV_PREFETCH=0` turns it off).
-    var gemvPrefetch = true
+    /// The paged attention kernel's last split block merges the splits (`FLOE_CUDA_SPLIT_MERGE=kernel`
+    /// launches `attention_combine` instead).
+    var fusedSplitMerge = true
 
     static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> CUDATuning {
         var tuning = CUDATuning()
@@ -39,7 +39,7 @@ struct CUDATuning: Sendable {
         tuning.flashDecodeAttention = environment["FLOE_CUDA_DECODE_ATTENTION"] != "paged"
         tuning.pairedGEMMs = environment["FLOE_CUDA_PAIRED_GEMM"] != "0"
         tuning.dependentLaunches = environment["FLOE_CUDA_PDL"] != "0"
-        tuning.gemvPrefetch = environment["FLOE_CUDA_GEMV_PREFETCH"] != "0"
+        tuning.fusedSplitMerge = environment["FLOE_CUDA_SPLIT_MERGE"] != "kernel"
         return tuning
     }
 }

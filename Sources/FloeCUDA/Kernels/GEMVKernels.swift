@@ -271,7 +271,7 @@ __device__ __forceinline__ void tile_reduce(float (&acc)[R][N], float* sums) {
 // an 8B model make only 512 eight-row tiles, under four blocks per SM).
 template <class T, int N, int R>
 __device__ void gemv_tiled_impl(const float* __restrict__ x, const u16* __restrict__ w, const float* __restrict__ bias,
-                                float* __restrict__ y, int in, int out, int prefetch) {
+                                float* __restrict__ y, int in, int out) {
     __shared__ float sums[R * N];
     const int row0 = blockIdx.x * R;
     const u16* rows[R];
@@ -280,8 +280,6 @@ __device__ void gemv_tiled_impl(const float* __restrict__ x, const u16* __restri
     for (int r = 0; r < R; r++) {
         rows[r] = row0 + r < out ? w + (size_t)(row0 + r) * in : nullptr;
     }
-    // The tile's weight rows (contiguous) do not depend on the kernel before: into L2 first.
-    if (prefetch) prefetch_l2(w + (size_t)row0 * in, (size_t)(min(out, row0 + R) - row0) * in * 2);
     dependent_launch_wait();
     dependent_launch_trigger();
     tile_dot<T, N, R>(x, rows, in, acc);
@@ -294,7 +292,7 @@ __device__ void gemv_tiled_impl(const float* __restrict__ x, const u16* __restri
 
 // Up to three matrices sharing x (Q/K/V): tiles over their rows numbered one after the other.
 template <class T, int N>
-__device__ void gemv_tiled_multi_impl(const float* __restrict__ x, Projections p, int in, int prefetch) {
+__device__ void gemv_tiled_multi_impl(const float* __restrict__ x, Projections p, int in) {
     __shared__ float sums[GEMV_TILE_ROWS * N];
     const int row0 = blockIdx.x * GEMV_TILE_ROWS, total = p.rows[0] + p.rows[1] + p.rows[2];
     const u16* rows[GEMV_TILE_ROWS];
@@ -304,7 +302,6 @@ __device__ void gemv_tiled_multi_impl(const float* __restrict__ x, Projections p
         int m, row;
         locate_row(row0 + r, p.rows[0], p.rows[1], m, row);
         rows[r] = row0 + r < total ? pick(m, p.w[0], p.w[1], p.w[2]) + (size_t)row * in : nullptr;
-        if (prefetch && rows[r]) prefetch_l2(rows[r], (size_t)in * 2);
     }
     dependent_launch_wait();
     dependent_launch_trigger();
@@ -322,7 +319,7 @@ __device__ void gemv_tiled_multi_impl(const float* __restrict__ x, Projections p
 // gate and up: a tile holds GEMV_TILE_ROWS / 2 output rows, their gate rows then their up rows;
 // writes silu(gate) * up into p.y[0].
 template <class T, int N>
-__device__ void gemv_tiled_gated_impl(const float* __restrict__ x, Projections p, int in, int prefetch) {
+__device__ void gemv_tiled_gated_impl(const float* __restrict__ x, Projections p, int in) {
     constexpr int H = GEMV_TILE_ROWS / 2;
     __shared__ float sums[GEMV_TILE_ROWS * N];
     const int out = p.rows[0], row0 = blockIdx.x * H;
@@ -332,7 +329,6 @@ __device__ void gemv_tiled_gated_impl(const float* __restrict__ x, Projections p
     for (int r = 0; r < GEMV_TILE_ROWS; r++) {
         const int row = row0 + (r % H);
         rows[r] = row < out ? (r < H ? p.w[0] : p.w[1]) + (size_t)row * in : nullptr;
-        if (prefetch && rows[r]) prefetch_l2(rows[r], (size_t)in * 2);
     }
     dependent_launch_wait();
     dependent_launch_trigger();
@@ -346,12 +342,12 @@ __device__ void gemv_tiled_gated_impl(const float* __restrict__ x, Projections p
 }
 
 #define FLOE_GEMV_TILED(SUFFIX, T, N) \
-    extern "C" __global__ void __launch_bounds__(256) gemv_tiled_##SUFFIX(const float* x, const u16* w, const float* bias, float* y, int in, int out, int prefetch) { \
-        gemv_tiled_impl<T, N, GEMV_TILE_ROWS>(x, w, bias, y, in, out, prefetch); } \
-    extern "C" __global__ void __launch_bounds__(256) gemv_tiled4_##SUFFIX(const float* x, const u16* w, const float* bias, float* y, int in, int out, int prefetch) { \
-        gemv_tiled_impl<T, N, 4>(x, w, bias, y, in, out, prefetch); } \
-    extern "C" __global__ void __launch_bounds__(256) gemv_tiled_multi_##SUFFIX(const float* x, Projections p, int in, int gated, int prefetch) { \
-        if (gated) gemv_tiled_gated_impl<T, N>(x, p, in, prefetch); else gemv_tiled_multi_impl<T, N>(x, p, in, prefetch); }
+    extern "C" __global__ void __launch_bounds__(256) gemv_tiled_##SUFFIX(const float* x, const u16* w, const float* bias, float* y, int in, int out) { \
+        gemv_tiled_impl<T, N, GEMV_TILE_ROWS>(x, w, bias, y, in, out); } \
+    extern "C" __global__ void __launch_bounds__(256) gemv_tiled4_##SUFFIX(const float* x, const u16* w, const float* bias, float* y, int in, int out) { \
+        gemv_tiled_impl<T, N, 4>(x, w, bias, y, in, out); } \
+    extern "C" __global__ void __launch_bounds__(256) gemv_tiled_multi_##SUFFIX(const float* x, Projections p, int in, int gated) { \
+        if (gated) gemv_tiled_gated_impl<T, N>(x, p, in); else gemv_tiled_multi_impl<T, N>(x, p, in); }
 FLOE_GEMV_TILED(bf16_1, BF16, 1) FLOE_GEMV_TILED(bf16_2, BF16, 2)
 FLOE_GEMV_TILED(f16_1, F16, 1) FLOE_GEMV_TILED(f16_2, F16, 2)
 
