@@ -197,14 +197,12 @@ extension CUDABackend {
         // A fixed layout's splits depend on the longest context it allows, not this step's, so
         // each token divides its own keys among them (0: the kernel's per-token split).
         let keysPerSplit = meta.isFixed ? 0 : (meta.maxVisibleKeys + splits - 1) / splits
-        let partialAcc: CUdeviceptr, partialML: CUdeviceptr, counters: CUdeviceptr
+        let partialAcc: CUdeviceptr, partialML: CUdeviceptr
         if splits > 1 {
             partialAcc = scratchBuffer("attention-acc", bytes: n * heads * splits * hd * 4).deviceAddress
             partialML = scratchBuffer("attention-ml", bytes: n * heads * splits * 2 * 4).deviceAddress
-            // The last split of each (token, KV head) merges them; the counters return to 0.
-            counters = tuning.fusedSplitMerge ? zeroedScratchBuffer("attention-split-counters", bytes: n * kvHeads * 4).deviceAddress : 0
         } else {
-            (partialAcc, partialML, counters) = (0, 0, 0)
+            (partialAcc, partialML) = (0, 0)
         }
         // Prefill chunks take the flash kernel when the head size has one. The other sequences
         // (decodes) take its grouped mode — a block per sequence and KV head, the group's query
@@ -221,9 +219,9 @@ extension CUDABackend {
                 sharedBytes: sharedBytes,
                 KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache)
                     .pointer(flash ? meta.pagedVisibleKeys : meta.visibleKeys)
-                    .pointer(meta.tableOffsets).pointer(meta.tables).tensor(out).pointer(partialAcc).pointer(partialML).pointer(counters)
+                    .pointer(meta.tableOffsets).pointer(meta.tables).tensor(out).pointer(partialAcc).pointer(partialML)
                     .int(heads).int(kvHeads).int(hd).int(metadata.blockSize).float(scale).int(splits).int(keysPerSplit))
-            if splits > 1 && counters == 0 {
+            if splits > 1 {
                 module.launch("attention_combine", grid: (n * heads, 1, 1), block: Self.rowThreads(hd),
                     KernelArguments().pointer(partialAcc).pointer(partialML).tensor(out).int(hd).int(splits))
             }

@@ -193,18 +193,6 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         return grown
     }
 
-    /// A scratch buffer whose contents start as zeros when it is (re)allocated; its users must
-    /// leave it zeroed (the attention kernel's split counters).
-    func zeroedScratchBuffer(_ purpose: String, bytes: Int) -> Storage {
-        let before = scratch[purpose]
-        let buffer = scratchBuffer(purpose, bytes: bytes)
-        if buffer !== before {
-            device.noteStreamWork()
-            cudaRequire(driver.cuMemsetD8Async(buffer.deviceAddress, 0, buffer.byteCount, device.stream), driver, "zeroing \(purpose)")
-        }
-        return buffer
-    }
-
     /// Uploads host int32 values into a scratch buffer and returns its device address.
     /// `values` in a buffer of their own, for tables that stay valid across many ops (a step's
     /// attention metadata, a batch's tile table): a fresh buffer each time, because kernels

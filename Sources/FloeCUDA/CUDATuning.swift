@@ -26,9 +26,6 @@ struct CUDATuning: Sendable {
     /// Kernels written for it start while the kernel before them finishes (programmatic
     /// dependent launch, sm_90+: `DependentLaunch`; `FLOE_CUDA_PDL=0` turns it off).
     var dependentLaunches = true
-    /// The paged attention kernel's last split block merges the splits (`FLOE_CUDA_SPLIT_MERGE=kernel`
-    /// launches `attention_combine` instead).
-    var fusedSplitMerge = true
 
     static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> CUDATuning {
         var tuning = CUDATuning()
@@ -39,7 +36,6 @@ struct CUDATuning: Sendable {
         tuning.flashDecodeAttention = environment["FLOE_CUDA_DECODE_ATTENTION"] != "paged"
         tuning.pairedGEMMs = environment["FLOE_CUDA_PAIRED_GEMM"] != "0"
         tuning.dependentLaunches = environment["FLOE_CUDA_PDL"] != "0"
-        tuning.fusedSplitMerge = environment["FLOE_CUDA_SPLIT_MERGE"] != "kernel"
         return tuning
     }
 }

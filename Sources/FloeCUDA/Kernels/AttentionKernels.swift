@@ -112,27 +112,10 @@ __device__ __forceinline__ void load_value_vector(const u16* source, float (&v)[
     }
 }
 
-// Dimension d of head `head`'s output from its split-K partials. Read past L1 (__ldcg): in the
-// fused merge they were written by other blocks of the same launch.
-__device__ __forceinline__ float combine_splits(const float* partial_acc, const float* partial_ml, size_t head, int d, int hd, int splits) {
-    float top = -FLOE_INFINITY;
-    for (int s = 0; s < splits; s++) top = fmaxf(top, __ldcg(partial_ml + 2 * (head * splits + s)));
-    float total = 0.f, weighted = 0.f;
-    for (int s = 0; s < splits; s++) {
-        const size_t p = head * splits + s;
-        const float ms = __ldcg(partial_ml + 2 * p);
-        if (ms == -FLOE_INFINITY) continue;
-        const float e = __expf(ms - top);
-        total += __ldcg(partial_ml + 2 * p + 1) * e;
-        weighted += __ldcg(partial_acc + p * hd + d) * e;
-    }
-    return total > 0.f ? weighted / total : 0.f;
-}
-
 template <int D32>
 __device__ void attention_impl(const float* q, const u16* key_cache, const u16* value_cache,
                                const int* visible_keys, const int* table_offsets, const int* tables,
-                               float* out, float* partial_acc, float* partial_ml, int* split_counters,
+                               float* out, float* partial_acc, float* partial_ml,
                                int heads, int kv_heads, int hd, int block_size, float scale, int splits, int keys_per_split) {
     dependent_launch_wait();
     dependent_launch_trigger();
@@ -338,25 +321,6 @@ __device__ void attention_impl(const float* q, const u16* key_cache, const u16* 
             if (d == 0) { partial_ml[2 * p] = top; partial_ml[2 * p + 1] = total; }
         }
     }
-    if (splits == 1 || !split_counters) return;
-    // The last split block of this (token, KV head) to finish merges the partials (a launch of
-    // attention_combine saved): each block publishes its partials, then counts itself in.
-    __shared__ int is_last;
-    __threadfence();
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        const int finished = atomicAdd(split_counters + (size_t)t * kv_heads + g, 1);
-        is_last = finished == splits - 1;
-        if (is_last) split_counters[(size_t)t * kv_heads + g] = 0;  // ready for the next launch
-    }
-    __syncthreads();
-    if (!is_last) return;
-    __threadfence();
-    for (int i = threadIdx.x; i < group * hd; i += blockDim.x) {
-        const int gi = i / hd, d = i - gi * hd;
-        const size_t head = (size_t)t * heads + (size_t)g * group + gi;
-        out[head * hd + d] = combine_splits(partial_acc, partial_ml, head, d, hd, splits);
-    }
 }
 
 // BLOCKS_PER_SM 4 caps registers at 128 so four 128-thread blocks fit an SM: a batch of 64
@@ -364,9 +328,9 @@ __device__ void attention_impl(const float* q, const u16* key_cache, const u16* 
 // 256 needs more registers (it would spill) and keeps the default.
 #define FLOE_ATTENTION(NAME, D32, BLOCKS_PER_SM) \
     extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32, BLOCKS_PER_SM) NAME(const float* q, const u16* kc, const u16* vc, const int* visible, const int* offsets, \
-        const int* tables, float* out, float* pacc, float* pml, int* counters, int heads, int kv_heads, int hd, int block_size, \
+        const int* tables, float* out, float* pacc, float* pml, int heads, int kv_heads, int hd, int block_size, \
         float scale, int splits, int keys_per_split) { \
-        attention_impl<D32>(q, kc, vc, visible, offsets, tables, out, pacc, pml, counters, heads, kv_heads, hd, block_size, scale, splits, keys_per_split); }
+        attention_impl<D32>(q, kc, vc, visible, offsets, tables, out, pacc, pml, heads, kv_heads, hd, block_size, scale, splits, keys_per_split); }
 FLOE_ATTENTION(paged_attention_32, 1, 4)
 FLOE_ATTENTION(paged_attention_64, 2, 4)
 FLOE_ATTENTION(paged_attention_128, 4, 4)
@@ -377,7 +341,20 @@ extern "C" __global__ void attention_combine(const float* partial_acc, const flo
     dependent_launch_wait();
     dependent_launch_trigger();
     const size_t head = blockIdx.x;
-    for (int d = threadIdx.x; d < hd; d += blockDim.x) out[head * hd + d] = combine_splits(partial_acc, partial_ml, head, d, hd, splits);
+    float top = -FLOE_INFINITY;
+    for (int s = 0; s < splits; s++) top = fmaxf(top, partial_ml[2 * (head * splits + s)]);
+    for (int d = threadIdx.x; d < hd; d += blockDim.x) {
+        float total = 0.f, weighted = 0.f;
+        for (int s = 0; s < splits; s++) {
+            const size_t p = head * splits + s;
+            const float ms = partial_ml[2 * p];
+            if (ms == -FLOE_INFINITY) continue;
+            const float e = __expf(ms - top);
+            total += partial_ml[2 * p + 1] * e;
+            weighted += partial_acc[p * hd + d] * e;
+        }
+        out[head * hd + d] = total > 0.f ? weighted / total : 0.f;
+    }
 }
 """#
 }
