@@ -188,7 +188,7 @@ extension CUDABackend {
         let kernel = hd <= 32 ? "paged_attention_32" : hd <= 64 ? "paged_attention_64" : hd <= 128 ? "paged_attention_128" : "paged_attention_256"
         // Split long contexts when too few (token, KV head) blocks would fill the GPU.
         let baseBlocks = n * kvHeads
-        let target = 2 * device.multiprocessorCount
+        let target = tuning.decodeSplitBlocksPerSM * device.multiprocessorCount
         var splits = 1
         if baseBlocks < target {
             splits = min((target + baseBlocks - 1) / baseBlocks, (meta.maxVisibleKeys + 31) / 32, 64)

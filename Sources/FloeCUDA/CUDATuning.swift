@@ -26,6 +26,9 @@ struct CUDATuning: Sendable {
     /// Kernels written for it start while the kernel before them finishes (programmatic
     /// dependent launch, sm_90+: `DependentLaunch`; `FLOE_CUDA_PDL=0` turns it off).
     var dependentLaunches = true
+    /// The paged attention kernel splits long contexts until its blocks number this many per SM
+    /// (`FLOE_CUDA_DECODE_SPLIT_BLOCKS_PER_SM`, 1...4).
+    var decodeSplitBlocksPerSM = 2
 
     static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> CUDATuning {
         var tuning = CUDATuning()
@@ -36,6 +39,7 @@ struct CUDATuning: Sendable {
         tuning.flashDecodeAttention = environment["FLOE_CUDA_DECODE_ATTENTION"] != "paged"
         tuning.pairedGEMMs = environment["FLOE_CUDA_PAIRED_GEMM"] != "0"
         tuning.dependentLaunches = environment["FLOE_CUDA_PDL"] != "0"
+        if let blocks = environment["FLOE_CUDA_DECODE_SPLIT_BLOCKS_PER_SM"].flatMap(Int.init) { tuning.decodeSplitBlocksPerSM = min(max(blocks, 1), 4) }
         return tuning
     }
 }
