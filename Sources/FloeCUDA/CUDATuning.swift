@@ -27,8 +27,10 @@ struct CUDATuning: Sendable {
     /// dependent launch, sm_90+: `DependentLaunch`; `FLOE_CUDA_PDL=0` turns it off).
     var dependentLaunches = true
     /// The paged attention kernel splits long contexts until its blocks number this many per SM
-    /// (`FLOE_CUDA_DECODE_SPLIT_BLOCKS_PER_SM`, 1...4).
-    var decodeSplitBlocksPerSM = 2
+    /// (`FLOE_CUDA_DECODE_SPLIT_BLOCKS_PER_SM`, 1...4). One: a batch-1 split at a 2k context
+    /// is 128 keys, one chunk for each of the four warps (two of them idled with two blocks per
+    /// SM): 166.6 and 166.5 vs 165.2 and 165.4 tok/s, alternated on one H100.
+    var decodeSplitBlocksPerSM = 1
 
     static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> CUDATuning {
         var tuning = CUDATuning()

@@ -11,9 +11,8 @@ import Foundation
 /// Generic over the model's activation buffers (`Scratch`): every recording shares one set,
 /// sized for the largest batch seen so far (grown by doubling, which drops the recordings).
 final class DecodeGraphs<Scratch> {
-    /// The padded sizes: 1, 2, 4, then multiples of 8 (vLLM's capture sizes).
-    static var batchSizes: [Int] { [1, 2, 4] + Array(stride(from: 8, through: maxBatchSize, by: 8)) }
-    static var maxBatchSize: Int { 256 }
+    static var batchSizes: [Int] { DecodeGraphSizes.all }
+    static var maxBatchSize: Int { DecodeGraphSizes.largest }
 
     let backend: any StepGraphRecording
     private var scratch: (capacity: Int, buffers: Scratch)?
@@ -98,4 +97,13 @@ final class DecodeGraphs<Scratch> {
             positions: batch.positions + [Int32](repeating: 0, count: extra),
             attention: attention, logitRows: Array(0..<size))
     }
+}
+
+/// The batch sizes decode steps are padded to and recorded at.
+public enum DecodeGraphSizes {
+    /// Larger decode steps run eagerly. Memory reserved for the recordings' activations
+    /// (`EngineOptions`) assumes this many tokens.
+    public static let largest = 256
+    /// 1, 2, 4, then multiples of 8 (vLLM's capture sizes).
+    public static let all = [1, 2, 4] + Array(stride(from: 8, through: largest, by: 8))
 }

@@ -1,4 +1,5 @@
 import FloeEngine
+import FloeModels
 import FloeTensor
 import Foundation
 
@@ -41,7 +42,11 @@ public struct EngineOptions: Sendable {
         }
         let (free, total) = try device.deviceMemory()
         let perToken = 8 * hiddenSize + 3 * intermediateSize
-        let activations: Int = maxNumBatchedTokens * perToken * 4 + maxNumSeqs * vocabularySize * 4
+        var activations: Int = maxNumBatchedTokens * perToken * 4 + maxNumSeqs * vocabularySize * 4
+        if let recorder = backend as? any StepGraphRecording, recorder.recordsStepGraphs {
+            // Recorded decode steps keep activation buffers of their own (`DecodeGraphs`).
+            activations += DecodeGraphSizes.largest * (perToken + vocabularySize) * 4
+        }
         let allowed = Int(Double(total) * utilization)
         let budget: Int = allowed - (total - free) - activations - (256 << 20)
         guard budget > 0 else {
