@@ -34,13 +34,17 @@ const char *floe_cuda_load_driver(const char *path, FloeCUDADriver *table) {
         "cuEventRecord", "cuEventSynchronize", "cuEventElapsedTime", "cuEventDestroy_v2",
         "cuModuleLoadData", "cuModuleGetFunction", "cuFuncSetAttribute", "cuLaunchKernel",
         "cuStreamBeginCapture_v2", "cuStreamEndCapture", "cuGraphInstantiateWithFlags", "cuGraphLaunch",
-        "cuGraphExecDestroy", "cuGraphDestroy", "cuLaunchKernelEx",
+        "cuGraphExecDestroy", "cuGraphDestroy",
     };
-    _Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(FloeCUDADriver) / sizeof(void *), "driver table");
+    // The last entries may be missing from older drivers: left NULL, and the feature unused.
+    _Static_assert(sizeof(names) / sizeof(names[0]) + 1 == sizeof(FloeCUDADriver) / sizeof(void *), "driver table");
     _Static_assert(sizeof(FloeCUlaunchAttribute) == 72 && sizeof(FloeCUlaunchConfig) == 56, "cuda.h launch structs");
     void *handle = open_library(path);
     if (!handle) return message;
-    return bind(handle, path, names, sizeof(names) / sizeof(names[0]), (void **)table);
+    const char *error = bind(handle, path, names, sizeof(names) / sizeof(names[0]), (void **)table);
+    if (error) return error;
+    table->cuLaunchKernelEx = dlsym(handle, "cuLaunchKernelEx");  // CUDA 12.0+
+    return NULL;
 }
 
 const char *floe_cuda_load_nvrtc(const char *path, FloeNVRTC *table) {

@@ -22,6 +22,7 @@ extension CUDABackend: StepGraphRecording {
         recordingStorages = []
         var bodyError: (any Error)?
         do { try body() } catch { bodyError = error }
+        let enqueueError = device.captureError
         device.isCapturing = false
         var used = recordingStorages ?? []
         recordingStorages = nil
@@ -30,17 +31,14 @@ extension CUDABackend: StepGraphRecording {
         let ended = driver.cuStreamEndCapture(device.stream, &graph)
         // Ops after the recording must not take a GEMM-input copy the recording "made".
         device.noteStreamWork()
-        if let bodyError {
-            if let graph { _ = driver.cuGraphDestroy(graph) }
-            throw bodyError
-        }
+        // The graph is only needed until it is instantiated.
+        defer { if let graph { _ = driver.cuGraphDestroy(graph) } }
+        if let bodyError { throw bodyError }
+        if let enqueueError { throw CUDAError("recording a step: \(enqueueError)") }
         try driver.check(ended, "ending a graph recording")
         var executable: CUgraphExec?
-        let instantiated = driver.cuGraphInstantiateWithFlags(&executable, graph, 0)
-        if instantiated != 0 { _ = driver.cuGraphDestroy(graph) }
-        try driver.check(instantiated, "instantiating a recorded graph")
-        return CUDAStepGraph(
-            backend: self, graph: graph!, executable: executable!, storages: used, metadataGeneration: fixedMetadataGeneration)
+        try driver.check(driver.cuGraphInstantiateWithFlags(&executable, graph, 0), "instantiating a recorded graph")
+        return CUDAStepGraph(backend: self, executable: executable!, storages: used, metadataGeneration: fixedMetadataGeneration)
     }
 }
 
@@ -49,14 +47,12 @@ extension CUDABackend: StepGraphRecording {
 /// during the recording).
 final class CUDAStepGraph: StepGraph {
     private let backend: CUDABackend
-    private let graph: CUgraph
     private let executable: CUgraphExec
     private let storages: [Storage]
     private let metadataGeneration: Int
 
-    init(backend: CUDABackend, graph: CUgraph, executable: CUgraphExec, storages: [Storage], metadataGeneration: Int) {
+    init(backend: CUDABackend, executable: CUgraphExec, storages: [Storage], metadataGeneration: Int) {
         self.backend = backend
-        self.graph = graph
         self.executable = executable
         self.storages = storages
         self.metadataGeneration = metadataGeneration
@@ -65,7 +61,6 @@ final class CUDAStepGraph: StepGraph {
     deinit {
         backend.device.bind()
         _ = backend.driver.cuGraphExecDestroy(executable)
-        _ = backend.driver.cuGraphDestroy(graph)
     }
 
     var isReplayable: Bool { backend.fixedMetadataGeneration == metadataGeneration }

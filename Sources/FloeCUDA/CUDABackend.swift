@@ -70,7 +70,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         let compiler = KernelCompiler(nvrtc: device.libraries.nvrtc, cacheFolder: kernelCacheFolder)
         cubin = try compiler.compile(KernelSource.all, architecture: device.architecture)
         module = try CUDAModule(device: device, cubin: cubin)
-        module.dependentLaunches = tuning.dependentLaunches && device.computeCapability.major >= 9
+        module.dependentLaunches = tuning.dependentLaunches && device.supportsDependentLaunch
         matmul = try device.libraries.cublasLt.map { try CublasLtMatmul(lt: $0, device: device, allocator: allocator) }
     }
 
@@ -95,7 +95,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         staging = try PinnedStaging(device: device)
         cubin = original.cubin
         module = try CUDAModule(device: device, cubin: cubin)
-        module.dependentLaunches = tuning.dependentLaunches && device.computeCapability.major >= 9
+        module.dependentLaunches = tuning.dependentLaunches && device.supportsDependentLaunch
         matmul = try device.libraries.cublasLt.map { try CublasLtMatmul(lt: $0, device: device, allocator: allocator) }
     }
 

@@ -21,7 +21,12 @@ public final class CUDADevice: @unchecked Sendable {
     private(set) var streamWork = 0
     /// Whether `stream` is being recorded into a graph (`CUDABackend.recordStepGraph`): its ops
     /// are not run, so nothing may wait for them or upload through staging memory.
-    var isCapturing = false
+    var isCapturing = false {
+        didSet { captureError = nil }
+    }
+    /// The first failure of an operation enqueued while recording: the recording then fails
+    /// with it (`CUDABackend.recordStepGraph`) instead of the process stopping.
+    private(set) var captureError: String?
 
     public init(ordinal: Int = 0) throws {
         let libraries = try CUDALibraries.shared.get()
@@ -84,6 +89,16 @@ public final class CUDADevice: @unchecked Sendable {
         _ = driver.cuCtxSetCurrent(context)
     }
 
+    /// Checks the result of enqueueing `what`: while recording, a failure is kept for the
+    /// recording to report; otherwise it stops the process (`cudaRequire`).
+    func require(_ result: CUresult, _ what: @autoclosure () -> String) {
+        guard result != 0 else { return }
+        guard isCapturing else { return cudaRequire(result, driver, what()) }
+        if captureError == nil {
+            do { try driver.check(result, what()) } catch { captureError = "\(error)" }
+        }
+    }
+
     /// Counts one operation enqueued on `stream` (see `streamWork`).
     @inline(__always) func noteStreamWork() { streamWork &+= 1 }
 
@@ -98,6 +113,14 @@ public final class CUDADevice: @unchecked Sendable {
     public func synchronize() throws {
         bind()
         try driver.check(driver.cuStreamSynchronize(stream), "cuStreamSynchronize")
+    }
+
+    /// Whether kernels may be launched with programmatic stream serialization: Hopper or later,
+    /// and a driver that has `cuLaunchKernelEx` and records such launches into graphs (12.3+).
+    var supportsDependentLaunch: Bool {
+        var version: Int32 = 0
+        guard computeCapability.major >= 9, driver.cuLaunchKernelEx != nil, driver.cuDriverGetVersion(&version) == 0 else { return false }
+        return version >= 12030
     }
 
     /// The NVRTC target for this device, e.g. `sm_90`.

@@ -5,9 +5,11 @@ import FloeTensor
 final class CUDAModule: @unchecked Sendable {
     private let device: CUDADevice
     private let module: CUmodule
-    private var functions: [String: CUfunction] = [:]
+    /// Each kernel, and whether it is launched with programmatic stream serialization.
+    private var functions: [String: (function: CUfunction, dependent: Bool)] = [:]
     /// Whether kernels written for it (`DependentLaunch.kernels`) are launched with programmatic
-    /// stream serialization (sm_90+; `FLOE_CUDA_PDL=0` turns it off).
+    /// stream serialization (sm_90+, a driver with `cuLaunchKernelEx`; `FLOE_CUDA_PDL=0` turns it
+    /// off). Set before the first launch.
     var dependentLaunches = false
 
     init(device: CUDADevice, cubin: [UInt8]) throws {
@@ -18,12 +20,15 @@ final class CUDAModule: @unchecked Sendable {
         self.module = module!
     }
 
-    func function(_ name: String) -> CUfunction {
+    func function(_ name: String) -> CUfunction { entry(name).function }
+
+    private func entry(_ name: String) -> (function: CUfunction, dependent: Bool) {
         if let cached = functions[name] { return cached }
         var function: CUfunction?
         cudaRequire(device.driver.cuModuleGetFunction(&function, module, name), device.driver, "kernel \(name)")
-        functions[name] = function!
-        return function!
+        let entry = (function!, dependentLaunches && DependentLaunch.kernels.contains(name))
+        functions[name] = entry
+        return entry
     }
 
     /// Launches `name` on the device's stream.
@@ -36,9 +41,8 @@ final class CUDAModule: @unchecked Sendable {
     }
 
     private func launchNow(_ name: String, grid: (Int, Int, Int), block: Int, sharedBytes: Int, _ arguments: KernelArguments) {
-        let function = function(name)
+        let (function, dependent) = entry(name)
         var arguments = arguments
-        let dependent = dependentLaunches && DependentLaunch.kernels.contains(name)
         arguments.withParameterArray { parameters in
             let result: CUresult
             if dependent {
@@ -50,14 +54,14 @@ final class CUDAModule: @unchecked Sendable {
                         gridDimX: UInt32(grid.0), gridDimY: UInt32(grid.1), gridDimZ: UInt32(grid.2),
                         blockDimX: UInt32(block), blockDimY: 1, blockDimZ: 1, sharedMemBytes: UInt32(sharedBytes),
                         hStream: device.stream, attrs: attributes, numAttrs: 1)
-                    return device.driver.cuLaunchKernelEx(&config, function, parameters, nil)
+                    return device.driver.cuLaunchKernelEx!(&config, function, parameters, nil)
                 }
             } else {
                 result = device.driver.cuLaunchKernel(
                     function, UInt32(grid.0), UInt32(grid.1), UInt32(grid.2), UInt32(block), 1, 1,
                     UInt32(sharedBytes), device.stream, parameters, nil)
             }
-            cudaRequire(result, device.driver, "launching \(name) grid \(grid) block \(block)")
+            device.require(result, "launching \(name) grid \(grid) block \(block)")
         }
     }
 }

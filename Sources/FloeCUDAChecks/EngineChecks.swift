@@ -39,11 +39,13 @@ public enum EngineChecks {
             // The same batch op by op: a replayed decode step is padded to a recorded size (12 to
             // 16 here) and splits long contexts by the longest allowed one, so its sums may be
             // ordered differently from the eager step's, never more.
+            let recorded = backend.recordsStepGraphs
             backend.recordsStepGraphs = false
+            defer { backend.recordsStepGraphs = recorded }
             let eagerReplaysBefore = backend.stepGraphReplays
             let eager = try await llm.generate(prompts, sampling: traced).map { $0.samples[0] }
             let eagerReplays = backend.stepGraphReplays - eagerReplaysBefore
-            backend.recordsStepGraphs = true
+            backend.recordsStepGraphs = recorded
             let graphAgreement = nearTieAgreement(reference: eager, candidates: batched)
             report.record("engine", "decode steps replayed from CUDA graphs == eager", passed: graphAgreement.passed && replays > 0 && eagerReplays == 0,
                 "\(replays) replays with graphs, \(eagerReplays) eager; " + graphAgreement.summary(of: prompts.count))

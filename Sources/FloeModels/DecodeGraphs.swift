@@ -19,8 +19,21 @@ final class DecodeGraphs<Scratch> {
     private var recordings: [Int: (graph: any StepGraph, logits: Tensor)] = [:]
     /// Sizes whose recording failed: they stay eager (with one message).
     private var unrecordable: Set<Int> = []
-    /// The cache the recordings write (its address is in them).
-    private var recordedCache: UnsafeMutableRawPointer?
+    /// The cache the recordings write (its addresses are in them).
+    private var recordedCache: CacheIdentity?
+
+    /// Where a KV cache lives and how it is laid out: a cache equal in these is one a recording
+    /// can write (even a new cache allocated at the same addresses).
+    struct CacheIdentity: Equatable {
+        let addresses: [UnsafeMutableRawPointer]
+        let blockSize: Int, blockCount: Int
+
+        init(_ cache: KVCache) {
+            addresses = (cache.keys + cache.values).map(\.address)
+            blockSize = cache.blockSize
+            blockCount = cache.blockCount
+        }
+    }
 
     init(backend: any StepGraphRecording) { self.backend = backend }
 
@@ -51,12 +64,11 @@ final class DecodeGraphs<Scratch> {
         _ batch: ForwardBatch, size: Int, cache: KVCache, maxPositions: Int,
         makeScratch: (Int) -> Scratch, stage: (ForwardBatch, Scratch) -> Void, run: (ForwardBatch, Scratch) -> Tensor
     ) -> Tensor {
-        let cacheAddress = cache.keys.first?.address
-        // Recordings hold the cache's address, and the backend's metadata buffer's (which
-        // another model on the same backend may have had to replace).
-        if recordedCache != cacheAddress || recordings.values.contains(where: { !$0.graph.isReplayable }) {
+        // Recordings hold every layer's cache address and the cache's layout.
+        let cacheIdentity = CacheIdentity(cache)
+        if recordedCache != cacheIdentity {
             recordings = [:]
-            recordedCache = cacheAddress
+            recordedCache = cacheIdentity
         }
         if scratch == nil || scratch!.capacity < size {
             recordings = [:]  // they use the old buffers and the old metadata layout
@@ -70,8 +82,13 @@ final class DecodeGraphs<Scratch> {
         let rows = 0..<batch.tokens.count
         if let recording = recordings[size] {
             backend.stage(padded.attention)
-            recording.graph.replay()
-            return recording.logits.slice(rows)
+            if recording.graph.isReplayable {
+                recording.graph.replay()
+                return recording.logits.slice(rows)
+            }
+            // The backend's metadata buffer was replaced (a larger layout, perhaps another
+            // model's): every recording reads the old one.
+            recordings = [:]
         }
         let logits = run(padded, buffers)
         do {

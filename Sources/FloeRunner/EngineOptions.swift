@@ -44,8 +44,9 @@ public struct EngineOptions: Sendable {
         let perToken = 8 * hiddenSize + 3 * intermediateSize
         var activations: Int = maxNumBatchedTokens * perToken * 4 + maxNumSeqs * vocabularySize * 4
         if let recorder = backend as? any StepGraphRecording, recorder.recordsStepGraphs {
-            // Recorded decode steps keep activation buffers of their own (`DecodeGraphs`).
-            activations += DecodeGraphSizes.largest * (perToken + vocabularySize) * 4
+            // Recorded decode steps keep activation buffers of their own (`DecodeGraphs`), for up
+            // to twice the largest decode batch (they grow by doubling).
+            activations += min(DecodeGraphSizes.largest, 2 * maxNumSeqs) * (perToken + vocabularySize) * 4
         }
         let allowed = Int(Double(total) * utilization)
         let budget: Int = allowed - (total - free) - activations - (256 << 20)

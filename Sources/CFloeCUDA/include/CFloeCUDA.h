@@ -89,6 +89,7 @@ typedef struct FloeCUDADriver {
     CUresult (*cuGraphLaunch)(CUgraphExec exec, CUstream stream);
     CUresult (*cuGraphExecDestroy)(CUgraphExec exec);
     CUresult (*cuGraphDestroy)(CUgraph graph);
+    // Optional (NULL on drivers before CUDA 12): programmatic dependent launch needs it.
     CUresult (*cuLaunchKernelEx)(const FloeCUlaunchConfig *config, CUfunction function, void **parameters, void **extra);
 } FloeCUDADriver;
 

@@ -220,8 +220,11 @@ __device__ __forceinline__ float dot8(uint4 p, float4 a, float4 b) {
 }
 
 // acc[r][t] = rows[r] · x[t] over this thread's chunks; null rows (past the end) read nothing.
+// x and y are neither __restrict__ nor read through the non-coherent path: these kernels start
+// before the kernel that writes x has finished (DependentLaunch), so no load of x may be moved
+// above their dependent_launch_wait() nor read stale data.
 template <class T, int N, int R = GEMV_TILE_ROWS>
-__device__ __forceinline__ void tile_dot(const float* __restrict__ x, const u16* const* rows, int in, float (&acc)[R][N]) {
+__device__ __forceinline__ void tile_dot(const float* x, const u16* const* rows, int in, float (&acc)[R][N]) {
 #pragma unroll
     for (int r = 0; r < R; r++) {
 #pragma unroll
@@ -237,7 +240,7 @@ __device__ __forceinline__ void tile_dot(const float* __restrict__ x, const u16*
 #pragma unroll
         for (int t = 0; t < N; t++) {
             const float4* xt = reinterpret_cast<const float4*>(x + (size_t)t * in) + 2 * c;
-            const float4 a = rounded<T>(__ldg(xt)), b = rounded<T>(__ldg(xt + 1));
+            const float4 a = rounded<T>(xt[0]), b = rounded<T>(xt[1]);
 #pragma unroll
             for (int r = 0; r < R; r++) acc[r][t] += dot8<T>(wv[r], a, b);
         }
@@ -270,8 +273,8 @@ __device__ __forceinline__ void tile_reduce(float (&acc)[R][N], float* sums) {
 // R rows per block: 8 by default, 4 for matrices with few rows (the O and down projections of
 // an 8B model make only 512 eight-row tiles, under four blocks per SM).
 template <class T, int N, int R>
-__device__ void gemv_tiled_impl(const float* __restrict__ x, const u16* __restrict__ w, const float* __restrict__ bias,
-                                float* __restrict__ y, int in, int out) {
+__device__ void gemv_tiled_impl(const float* x, const u16* __restrict__ w, const float* __restrict__ bias,
+                                float* y, int in, int out) {
     __shared__ float sums[R * N];
     const int row0 = blockIdx.x * R;
     const u16* rows[R];
@@ -292,7 +295,7 @@ __device__ void gemv_tiled_impl(const float* __restrict__ x, const u16* __restri
 
 // Up to three matrices sharing x (Q/K/V): tiles over their rows numbered one after the other.
 template <class T, int N>
-__device__ void gemv_tiled_multi_impl(const float* __restrict__ x, Projections p, int in) {
+__device__ void gemv_tiled_multi_impl(const float* x, Projections p, int in) {
     __shared__ float sums[GEMV_TILE_ROWS * N];
     const int row0 = blockIdx.x * GEMV_TILE_ROWS, total = p.rows[0] + p.rows[1] + p.rows[2];
     const u16* rows[GEMV_TILE_ROWS];
@@ -319,7 +322,7 @@ __device__ void gemv_tiled_multi_impl(const float* __restrict__ x, Projections p
 // gate and up: a tile holds GEMV_TILE_ROWS / 2 output rows, their gate rows then their up rows;
 // writes silu(gate) * up into p.y[0].
 template <class T, int N>
-__device__ void gemv_tiled_gated_impl(const float* __restrict__ x, Projections p, int in) {
+__device__ void gemv_tiled_gated_impl(const float* x, Projections p, int in) {
     constexpr int H = GEMV_TILE_ROWS / 2;
     __shared__ float sums[GEMV_TILE_ROWS * N];
     const int out = p.rows[0], row0 = blockIdx.x * H;
