@@ -1,4 +1,6 @@
 import FloeCPU
+import FloeEngine
+import FloeRunner
 import FloeTensor
 import FloeWeights
 import Testing
@@ -165,5 +167,34 @@ final class Lockstep {
             histories[i].append(Int32(logits.indices.max { logits[$0] < logits[$1] }! - row * vocabulary))
         }
         return zip(expected, actual).map { $0.isNaN || $1.isNaN ? .infinity : abs($0 - $1) }.max()!
+    }
+}
+
+/// The engine's own decode batches take the recorded path: requests batched by the scheduler
+/// (prefill chunks, then decode steps of 6 and then 3 sequences as the shorter requests finish)
+/// generate exactly what they generate on a plain CPU backend.
+@Suite struct DecodeGraphEngineTests {
+    static let prompts = [
+        "Once upon a time", "Lily saw a big red ball", "The cat", "One day, Tim went to the park with his mom",
+        "There was a little bird", "Sam and Ben",
+    ]
+
+    static func generate(backend: any Backend) async throws -> [[Int]] {
+        let llm = try LLM(
+            model: Stories260KTests.ggufPath, backend: backend, options: EngineOptions(kvCacheBytes: 8 << 20, maxModelLen: 256))
+        // Half the requests stop early, so the batch shrinks from 6 sequences to 3.
+        async let short = llm.generate(Array(prompts.prefix(3)), sampling: SamplingParams(temperature: 0, maxTokens: 6, ignoreEOS: true))
+        async let long = llm.generate(Array(prompts.suffix(3)), sampling: SamplingParams(temperature: 0, maxTokens: 20, ignoreEOS: true))
+        return try await (short + long).map { $0.samples[0].tokenIDs }
+    }
+
+    @Test func engineDecodesThroughRecordingsLikeTheEagerBackend() async throws {
+        let recorder = RecordingCPUBackend(cpu: CPUBackend(threads: 1))
+        let replayed = try await Self.generate(backend: recorder)
+        let eager = try await Self.generate(backend: CPUBackend(threads: 1))
+        #expect(replayed == eager)
+        #expect(eager.map(\.count) == [6, 6, 6, 20, 20, 20])
+        #expect(recorder.recordings >= 1 && recorder.replays >= 10, "\(recorder.recordings) recordings, \(recorder.replays) replays")
+        #expect(recorder.faults == [])
     }
 }
