@@ -138,7 +138,9 @@ public final class CPUBackend: Backend {
         precondition(key.dtype == keyCache.dtype && value.dtype == valueCache.dtype && key.byteCount >= metadata.tokenCount * rowBytes, "storeKV shapes")
         for (i, slot) in metadata.slotMapping.enumerated() {
             let s = Int(slot)
-            precondition(s >= 0 && s < keyCache.shape[0], "slot \(s) outside the cache")
+            // Slot -1: a row that only pads a recorded step to its size stores nothing.
+            if s < 0 { continue }
+            precondition(s < keyCache.shape[0], "slot \(s) outside the cache")
             (keyCache.address + s * rowBytes).copyMemory(from: key.address + i * rowBytes, byteCount: rowBytes)
             (valueCache.address + s * rowBytes).copyMemory(from: value.address + i * rowBytes, byteCount: rowBytes)
         }
@@ -153,14 +155,23 @@ public final class CPUBackend: Backend {
         // One contiguous copy of the block tables, so every sequence can point into it.
         var tables: [Int32] = []
         var offsets: [Int] = []
+        var attending: [AttentionMetadata.Sequence] = []
         for sequence in metadata.sequences {
+            if metadata.isPadding(sequence) {
+                // A row that only pads a recorded step to its size sees no key: zeros (the
+                // kernel would read a position before the context).
+                precondition(sequence.queryTokens.upperBound <= query.shape[0], "attention query rows outside the batch")
+                (ReferenceOps.floats(out) + sequence.queryTokens.lowerBound * heads * hd).update(repeating: 0, count: heads * hd)
+                continue
+            }
             precondition(sequence.contextLength >= sequence.queryTokens.count && sequence.blockTable.count * metadata.blockSize >= sequence.contextLength, "attention sequence does not fit its blocks")
             precondition(sequence.queryTokens.upperBound <= query.shape[0], "attention query rows outside the batch")
             offsets.append(tables.count)
             tables += sequence.blockTable
+            attending.append(sequence)
         }
         tables.withUnsafeBufferPointer { tableBuffer in
-            let sequences = metadata.sequences.enumerated().map { index, sequence in
+            let sequences = attending.enumerated().map { index, sequence in
                 floe_attention_sequence(
                     first_token: sequence.queryTokens.lowerBound, token_count: sequence.queryTokens.count,
                     context_length: sequence.contextLength, block_table: tableBuffer.baseAddress.map { $0 + offsets[index] })

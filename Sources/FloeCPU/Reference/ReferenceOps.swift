@@ -123,7 +123,8 @@ public enum ReferenceOps {
         let k = floats(key), v = floats(value), kc = floats(keyCache), vc = floats(valueCache)
         for (i, slot) in metadata.slotMapping.enumerated() {
             let s = Int(slot)
-            precondition(s >= 0 && s < keyCache.shape[0], "slot \(s) outside the cache")
+            if s < 0 { continue }  // a padding row of a recorded step (AttentionMetadata.isPadding)
+            precondition(s < keyCache.shape[0], "slot \(s) outside the cache")
             for j in 0..<width {
                 kc[s * width + j] = k[i * width + j]
                 vc[s * width + j] = v[i * width + j]
@@ -140,6 +141,10 @@ public enum ReferenceOps {
         let group = heads / kvHeads
         let q = floats(query), kc = floats(keyCache), vc = floats(valueCache), y = floats(out)
         for sequence in metadata.sequences {
+            if metadata.isPadding(sequence) {  // sees no key (AttentionMetadata.isPadding)
+                (y + sequence.queryTokens.lowerBound * heads * hd).update(repeating: 0, count: heads * hd)
+                continue
+            }
             let first = sequence.contextLength - sequence.queryTokens.count
             for (i, token) in sequence.queryTokens.enumerated() {
                 let position = first + i
