@@ -123,7 +123,7 @@ extension CUDABackend {
             // recording of this token count expects them.
             precondition(flashTiles.isEmpty && decodeTiles.count == n && n <= layout.maxTokens && tables.count <= layout.maxTableEntries,
                 "a fixed attention layout holds up to \(layout.maxTokens) one-token sequences with \(layout.maxTableEntries) table entries")
-            maxVisible = layout.maxTableEntries / layout.maxTokens * metadata.blockSize
+            maxVisible = layout.blocksPerSequence * metadata.blockSize
             buffer = fixedMetadataBuffer(for: layout)
             words.withUnsafeBytes { staging.upload($0.baseAddress!, bytes: $0.count, to: buffer.deviceAddress) }
         } else {

@@ -11,9 +11,6 @@ import Foundation
 /// Generic over the model's activation buffers (`Scratch`): every recording shares one set,
 /// sized for the largest batch seen so far (grown by doubling, which drops the recordings).
 final class DecodeGraphs<Scratch> {
-    static var batchSizes: [Int] { DecodeGraphSizes.all }
-    static var maxBatchSize: Int { DecodeGraphSizes.largest }
-
     let backend: any StepGraphRecording
     private var scratch: (capacity: Int, buffers: Scratch)?
     private var recordings: [Int: (graph: any StepGraph, logits: Tensor)] = [:]
@@ -44,15 +41,15 @@ final class DecodeGraphs<Scratch> {
     }
 
     /// The padded size of a batch whose sequences each bring one token and need its logits, in
-    /// order (a decode step), up to `maxBatchSize`; nil for any other batch.
+    /// order (a decode step), up to `DecodeGraphSizes.largest`; nil for any other batch.
     static func recordableSize(for batch: ForwardBatch) -> Int? {
         let n = batch.tokens.count
-        guard n <= maxBatchSize, batch.attention.fixedLayout == nil, batch.logitRows.count == n,
+        guard n <= DecodeGraphSizes.largest, batch.attention.fixedLayout == nil, batch.logitRows.count == n,
             batch.attention.sequences.count == n,
             batch.attention.sequences.allSatisfy({ $0.queryTokens.count == 1 }),
             batch.logitRows.enumerated().allSatisfy({ $0 == $1 })
         else { return nil }
-        return batchSizes.first(where: { $0 >= n })
+        return DecodeGraphSizes.all.first(where: { $0 >= n })
     }
 
     /// Runs `batch` (accepted by `paddedSize`) through the recording of `size`, recording it
@@ -72,12 +69,12 @@ final class DecodeGraphs<Scratch> {
         }
         if scratch == nil || scratch!.capacity < size {
             recordings = [:]  // they use the old buffers and the old metadata layout
-            let capacity = min(max(size, 2 * (scratch?.capacity ?? 0)), Self.maxBatchSize)
+            let capacity = min(max(size, 2 * (scratch?.capacity ?? 0)), DecodeGraphSizes.largest)
             scratch = (capacity, makeScratch(capacity))
         }
         let (capacity, buffers) = scratch!
         let blocksPerSequence = min((maxPositions + cache.blockSize - 1) / cache.blockSize, cache.blockCount)
-        let padded = Self.padded(batch, to: size, layout: .init(maxTokens: capacity, maxTableEntries: capacity * blocksPerSequence))
+        let padded = Self.padded(batch, to: size, layout: .init(maxTokens: capacity, blocksPerSequence: blocksPerSequence))
         stage(padded, buffers)
         let rows = 0..<batch.tokens.count
         if let recording = recordings[size] {

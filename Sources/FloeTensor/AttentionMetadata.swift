@@ -23,17 +23,19 @@ public struct AttentionMetadata: Sendable, Equatable {
 
     /// How a step replayed from a recorded graph (`StepGraphRecording`) lays out its metadata:
     /// every sequence has one query token, and the device keeps the metadata of every such step
-    /// in one buffer sized for `maxTokens` tokens and `maxTableEntries` block-table entries, so
-    /// its address never changes. Rows of such a batch that only pad it to a recorded size have
-    /// slot -1 (nothing stored) and a context of 0 tokens (nothing attended).
+    /// in one buffer sized for `maxTokens` sequences of up to `blocksPerSequence` blocks, so its
+    /// address never changes. Rows of such a batch that only pad it to a recorded size have
+    /// slot -1 (nothing stored) and a context of 0 tokens (nothing attended): `isPadding`.
     public struct FixedLayout: Sendable, Equatable {
         public var maxTokens: Int
-        public var maxTableEntries: Int
+        public var blocksPerSequence: Int
 
-        public init(maxTokens: Int, maxTableEntries: Int) {
+        public init(maxTokens: Int, blocksPerSequence: Int) {
             self.maxTokens = maxTokens
-            self.maxTableEntries = maxTableEntries
+            self.blocksPerSequence = blocksPerSequence
         }
+
+        public var maxTableEntries: Int { maxTokens * blocksPerSequence }
     }
 
     public var sequences: [Sequence]
@@ -63,4 +65,11 @@ public struct AttentionMetadata: Sendable, Equatable {
     }
 
     public var tokenCount: Int { slotMapping.count }
+
+    /// Whether `sequence` only pads a recorded step (`fixedLayout`) to its size: one query token
+    /// and a context of 0 tokens (its slot is -1). It stores nothing and attends to nothing (its
+    /// output is zeros) on every backend. Without a fixed layout such a sequence is invalid.
+    public func isPadding(_ sequence: Sequence) -> Bool {
+        fixedLayout != nil && sequence.contextLength == 0 && sequence.queryTokens.count == 1
+    }
 }

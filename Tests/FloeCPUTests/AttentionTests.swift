@@ -77,7 +77,7 @@ import Testing
         var padded = unpadded
         padded.sequences += [.init(queryTokens: 2..<3, contextLength: 0, blockTable: []), .init(queryTokens: 3..<4, contextLength: 0, blockTable: [])]
         padded.slotMapping += [-1, -1]
-        padded.fixedLayout = .init(maxTokens: 8, maxTableEntries: 16)
+        padded.fixedLayout = .init(maxTokens: 8, blocksPerSequence: 2)
 
         let keyCache = TestData.tensor([8 * blockSize, kvHeads, hd], &rng), valueCache = TestData.tensor([8 * blockSize, kvHeads, hd], &rng)
         let query = TestData.tensor([n, heads, hd], &rng), key = TestData.tensor([n, kvHeads, hd], &rng)

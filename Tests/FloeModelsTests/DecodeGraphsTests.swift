@@ -38,7 +38,7 @@ import Testing
 
     @Test func paddingRowsStoreNothingAndSeeNothing() {
         let original = Self.batch(queries: [1, 1, 1])
-        let layout = AttentionMetadata.FixedLayout(maxTokens: 8, maxTableEntries: 64)
+        let layout = AttentionMetadata.FixedLayout(maxTokens: 8, blocksPerSequence: 8)
         let padded = DecodeGraphs<Int>.padded(original, to: 4, layout: layout)
         #expect(padded.tokens == original.tokens + [0])
         #expect(padded.positions == original.positions + [0])
