@@ -52,6 +52,8 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     public var gemvMaxTokens: Int { tuning.gemvMaxTokens }
     /// How many batched pair calls ran (`floe cuda-check` checks that a pairable one did).
     public internal(set) var pairedGEMMCalls = 0
+    /// Stacked projections run as one GEMM (`linears` over `uploadStacked` weights), for checks.
+    public internal(set) var stackedGEMMCalls = 0
     /// Kernels already allowed more than 48 KiB of dynamic shared memory.
     var sharedMemoryOptIns: Set<String> = []
 
@@ -131,13 +133,34 @@ public final class CUDABackend: Backend, @unchecked Sendable {
             target = .f32
         }
         let device = allocate(host.shape, dtype: target)
-        if host.dtype == target {
+        copy(host, into: device)
+        return device
+    }
+
+    /// Weight matrices back to back in the weights' dtype: `linears` multiplies Q, K and V
+    /// stored this way as one GEMM.
+    public func uploadStacked(_ hosts: [Tensor]) -> [Tensor] {
+        guard hosts.count > 1, hosts.allSatisfy({ $0.location == .host && $0.shape.rank == 2 && $0.dtype != .i32 && $0.shape.last == hosts[0].shape.last })
+        else { return hosts.map(upload) }
+        device.bind()
+        let stacked = allocate([hosts.reduce(0) { $0 + $1.shape.rowCount }, hosts[0].shape.last], dtype: weightDType)
+        var offset = stacked.byteOffset
+        return hosts.map { host in
+            let part = Tensor(storage: stacked.storage, shape: host.shape, dtype: weightDType, byteOffset: offset)
+            copy(host, into: part)
+            offset += part.byteCount
+            return part
+        }
+    }
+
+    /// `host`'s values into the device tensor `device` (same shape), converted to its dtype.
+    private func copy(_ host: Tensor, into device: Tensor) {
+        if host.dtype == device.dtype {
             copyToDevice(host.address, bytes: host.byteCount, destination: device.deviceAddress)
         } else {
-            let converted = HostConversion.convert(host, to: target)
+            let converted = HostConversion.convert(host, to: device.dtype)
             converted.withUnsafeBytes { copyToDevice($0.baseAddress!, bytes: $0.count, destination: device.deviceAddress) }
         }
-        return device
     }
 
     /// A synchronous copy from pageable memory, for bulk data (weights) that bypasses staging.

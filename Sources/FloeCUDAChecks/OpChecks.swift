@@ -28,6 +28,9 @@ public struct OpChecks {
         for (n, inF, outF) in [(1, 64, 96), (5, 66, 33), (40, 256, 512)] { linearF32(n: n, in: inF, out: outF) }
         for (n, inF) in [(1, 576), (2, 4096), (5, 64)] { fusedProjections(n: n, in: inF) }
         for (n, inF) in [(5, 64), (70, 576)] { fusedProjections(n: n, in: inF, biases: false) }  // K and V as one batched GEMM
+        for (n, inF, withBiases) in [(1, 576, false), (9, 64, true), (64, 4096, false), (130, 576, true)] {
+            stackedProjections(n: n, in: inF, biases: withBiases)
+        }
         for (n, heads, hd) in [(1, 9, 64), (7, 14, 64), (5, 8, 8), (3, 32, 128)] {
             rope(n: n, heads: heads, hd: hd, style: .halves)
             rope(n: n, heads: heads, hd: hd, style: .interleaved)
@@ -136,6 +139,31 @@ public struct OpChecks {
         let out = poisoned([n, outFeatures])
         gpu.linear(device(x, [n, inFeatures]), weight: gpu.upload(weight), bias: bias.map { gpu.upload(host($0, [outFeatures])) }, into: out)
         compare("ops", "linear n \(n) in \(inFeatures) out \(outFeatures)\(hasBias ? " +bias" : "")", gpu.readFloats(out), expected.floats, relative: 1e-5)
+    }
+
+    /// `linears` over Q/K/V weights uploaded back to back (`uploadStacked`, as the model keeps
+    /// them): one GEMM split into the three outputs (biases added there) for batches above
+    /// `gemvMaxTokens`, the GEMV on the adjacent views below.
+    mutating func stackedProjections(n: Int, in inFeatures: Int, biases withBiases: Bool) {
+        let shapes = [inFeatures, inFeatures / 4, inFeatures / 4]
+        let weights = shapes.map { bf16Weights([$0, inFeatures]) }
+        let biases = shapes.map { random.normals($0) }
+        let x = random.normals(n * inFeatures)
+        let xRounded = host(x.map { Float(bf16Bits: $0.bf16Bits) }, [n, inFeatures])
+        let outs = shapes.map { poisoned([n, $0]) }
+        let stackedBefore = gpu.stackedGEMMCalls
+        gpu.linears(device(x, [n, inFeatures]), weights: gpu.uploadStacked(weights.map(\.0)),
+            biases: shapes.indices.map { withBiases ? gpu.upload(host(biases[$0], [shapes[$0]])) : nil }, into: outs)
+        let label = "stacked linears n \(n) in \(inFeatures)\(withBiases ? " +bias" : "")"
+        if n > gpu.gemvMaxTokens {
+            report.record("ops", "\(label): one GEMM", passed: gpu.stackedGEMMCalls == stackedBefore + 1,
+                "\(gpu.stackedGEMMCalls - stackedBefore) stacked call(s)")
+        }
+        for (index, out) in outs.enumerated() {
+            let expected = Tensor(zeros: [n, shapes[index]])
+            ReferenceOps.linear(xRounded, weight: weights[index].0, bias: withBiases ? host(biases[index], [shapes[index]]) : nil, into: expected)
+            compare("ops", "\(label) matrix \(index)", gpu.readFloats(out), expected.floats, relative: 1e-5)
+        }
     }
 
     /// `linears` (Q/K/V in one launch) and `gatedLinear` (gate/up/SiLU) against the reference.

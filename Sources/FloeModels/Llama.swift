@@ -235,12 +235,15 @@ struct LlamaLayer: Sendable {
         }
         attentionNorm = backend.upload(try weights.floatTensor(names.attentionNorm, shape: [d]))
         mlpNorm = backend.upload(try weights.floatTensor(names.mlpNorm, shape: [d]))
-        query = upload(try weights.linear(names.query, out: config.headCount * hd, in: d,
-            bias: qkvBias ? names.queryBias : nil, role: .columnParallel))
-        key = upload(try weights.linear(names.key, out: config.kvHeadCount * hd, in: d,
-            bias: qkvBias ? names.keyBias : nil, role: .columnParallel))
-        value = upload(try weights.linear(names.value, out: config.kvHeadCount * hd, in: d,
-            bias: qkvBias ? names.valueBias : nil, role: .columnParallel))
+        // Q, K and V stored back to back, so a GPU can run the three projections as one GEMM.
+        let projections = [
+            try weights.linear(names.query, out: config.headCount * hd, in: d, bias: qkvBias ? names.queryBias : nil, role: .columnParallel),
+            try weights.linear(names.key, out: config.kvHeadCount * hd, in: d, bias: qkvBias ? names.keyBias : nil, role: .columnParallel),
+            try weights.linear(names.value, out: config.kvHeadCount * hd, in: d, bias: qkvBias ? names.valueBias : nil, role: .columnParallel),
+        ]
+        let stacked = backend.uploadStacked(projections.map(\.weight))
+        let uploaded = zip(projections, stacked).map { Linear(weight: $1, bias: $0.bias.map(backend.upload), role: $0.role) }
+        (query, key, value) = (uploaded[0], uploaded[1], uploaded[2])
         output = upload(try weights.linear(names.output, out: d, in: config.headCount * hd, bias: nil, role: .rowParallel))
         gate = upload(try weights.linear(names.gate, out: ff, in: d, bias: nil, role: .columnParallel))
         up = upload(try weights.linear(names.up, out: ff, in: d, bias: nil, role: .columnParallel))

@@ -18,6 +18,10 @@ public protocol Backend: AnyObject, Sendable {
     func allocate(_ shape: Shape, dtype: DType) -> Tensor
     /// A device copy of a host tensor (the CPU backend may return the tensor itself).
     func upload(_ host: Tensor) -> Tensor
+    /// Device copies of host matrices with the same column count, stored back to back in one
+    /// allocation (rows stacked in order), so a GPU may multiply them as one matrix (Q, K and V
+    /// in one GEMM). The default uploads each on its own.
+    func uploadStacked(_ hosts: [Tensor]) -> [Tensor]
     /// The values of an f32 tensor, on the host.
     func readFloats(_ tensor: Tensor) -> [Float]
     /// Overwrites the start of an f32 or i32 tensor.
@@ -81,6 +85,8 @@ public protocol Backend: AnyObject, Sendable {
 
 extension Backend {
     public var kvCacheDType: DType { .f32 }
+
+    public func uploadStacked(_ hosts: [Tensor]) -> [Tensor] { hosts.map(upload) }
 
     public func argmaxRows(_ x: Tensor) -> [Int] {
         let cols = x.shape.last, values = readFloats(x)

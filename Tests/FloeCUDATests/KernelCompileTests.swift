@@ -22,7 +22,7 @@ import Testing
     @Test func everyLaunchedKernelIsDefined() throws {
         let cubin = try KernelCompiler(cacheFolder: nil).compile(KernelSource.all, architecture: "sm_90")
         var names = ["embed_bf16", "embed_f16", "embed_f32", "rms_norm", "add_rms_norm", "rope", "silu_mul", "add",
-            "softmax_rows", "gather_rows", "argmax_partial", "argmax_final", "sample_rows", "add_bias", "convert_f32_bf16", "convert_f32_f16",
+            "softmax_rows", "gather_rows", "argmax_partial", "argmax_final", "sample_rows", "add_bias", "split_columns", "convert_f32_bf16", "convert_f32_f16",
             "store_kv", "rope_store_kv", "paged_attention_32", "paged_attention_64", "paged_attention_128", "paged_attention_256",
             "attention_combine",
             "layer_norm", "add_layer_norm", "gelu", "silu_mul_bf16", "silu_mul_f16", "bias_gelu_bf16", "bias_gelu_f16", "gelu_bf16", "gelu_f16", "pool_rows", "l2_normalize"]

@@ -252,6 +252,25 @@ extern "C" __global__ void add_bias(float* y, const float* bias, long long total
         y[i] += bias[i % cols];
 }
 
+// The output of one GEMM over weights stacked by rows (Q, K and V): src [rows][total] f32 holds
+// each part's columns side by side; part p gets its `width[p]` columns (+ its bias, when given)
+// as its own [rows][width] tensor. Widths are multiples of 4 and every pointer 16-byte aligned.
+struct StackedParts { unsigned long long out[3], bias[3], width[3]; };
+extern "C" __global__ void split_columns(const float* __restrict__ src, StackedParts parts, int total) {
+    const int row = blockIdx.y;
+    const float4* source = (const float4*)(src + (size_t)row * total);
+    for (int c4 = blockIdx.x * blockDim.x + threadIdx.x; c4 * 4 < total; c4 += gridDim.x * blockDim.x) {
+        int part = 0, column = c4 * 4;
+        while (part < 2 && column >= (int)parts.width[part]) { column -= (int)parts.width[part]; part++; }
+        float4 v = source[c4];
+        if (parts.bias[part]) {
+            const float4 b = *(const float4*)((const float*)parts.bias[part] + column);
+            v.x += b.x; v.y += b.y; v.z += b.z; v.w += b.w;
+        }
+        *(float4*)((float*)parts.out[part] + (size_t)row * parts.width[part] + column) = v;
+    }
+}
+
 extern "C" __global__ void convert_f32_bf16(const float* x, u16* y, long long n) {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
         y[i] = f32_to_bf16(x[i]);
