@@ -24,6 +24,8 @@ struct DeviceAttentionMetadata {
     /// `flashDecodeMaxTokens` queries (else 0 tiles: the paged kernel takes them).
     let decodeTileCount: Int
     let decodeTokenCount: Int
+    /// The most query tokens of one decode tile.
+    let decodeTileMaxTokens: Int
 
     var isFixed: Bool { host.fixedLayout != nil }
     var slots: CUdeviceptr { buffer.deviceAddress }
@@ -77,7 +79,7 @@ extension CUDABackend {
         // (key tiles, five words) per flash tile: sorted so the longest tiles start first.
         var flashTiles: [(work: Int, words: [Int32])] = []
         var decodeTiles: [(work: Int, words: [Int32])] = []
-        var decodeTokens = 0, decodeTilesCoverRest = true
+        var decodeTokens = 0, decodeTileMaxTokens = 0, decodeTilesCoverRest = true
         var flashTokens = 0
         for sequence in metadata.sequences {
             let offset = Int32(tables.count)
@@ -95,6 +97,7 @@ extension CUDABackend {
                 if count <= AttentionKernels.flashDecodeMaxTokens {
                     decodeTiles.append((sequence.contextLength, [Int32(sequence.queryTokens.lowerBound), Int32(count), Int32(first), Int32(sequence.contextLength), offset]))
                     decodeTokens += count
+                    decodeTileMaxTokens = max(decodeTileMaxTokens, count)
                 } else {
                     decodeTilesCoverRest = false
                 }
@@ -131,7 +134,8 @@ extension CUDABackend {
         }
         let uploaded = DeviceAttentionMetadata(
             host: metadata, buffer: buffer, tokenCount: n, maxVisibleKeys: maxVisible,
-            flashTileCount: flashTiles.count, flashTokenCount: flashTokens, decodeTileCount: decodeTiles.count, decodeTokenCount: decodeTokens)
+            flashTileCount: flashTiles.count, flashTokenCount: flashTokens, decodeTileCount: decodeTiles.count, decodeTokenCount: decodeTokens,
+            decodeTileMaxTokens: decodeTileMaxTokens)
         attentionMetadata = uploaded
         return uploaded
     }
@@ -227,17 +231,21 @@ extension CUDABackend {
             }
         }
         guard flash || decodeFlash else { return }
-        let name = "flash_attention_paged_\(hd)", sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
-        if sharedBytes > 48 << 10 { allowDynamicSharedMemory(name, bytes: sharedBytes) }
+        let sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
         // When the flash kernel writes every row, it also writes the bf16 copy the output
         // projection's GEMM reads, which then skips its conversion pass.
         let copy = pagedTokens == 0 || decodeFlash ? (weightDType == .bf16 ? gemmInputCopyBuffer(for: out) : nil) : nil
+        // Decode tiles of at most 16 rows (tokens × the GQA group) split their keys over the warps.
+        let keysOverWarps = tuning.decodeKeysOverWarps && meta.decodeTileMaxTokens * group <= 16
         func launch(tiles: CUdeviceptr, count: Int, grouped: Bool) {
+            let name = (grouped && keysOverWarps ? "flash_decode_paged_" : "flash_attention_paged_") + String(hd)
+            if sharedBytes > 48 << 10 { allowDynamicSharedMemory(name, bytes: sharedBytes) }
+            var arguments = KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache).pointer(tiles).pointer(meta.tables)
+                .tensor(out).pointer(copy ?? 0).int(heads).int(kvHeads).int(metadata.blockSize)
+                .float(scale * 1.4426950408889634)  // log2(e): the kernel works in base 2
+            if !(grouped && keysOverWarps) { arguments = arguments.int(grouped ? 1 : 0) }
             module.launch(name, grid: (count, grouped ? kvHeads : heads, 1), block: FlashAttentionKernels.threads, sharedBytes: sharedBytes,
-                KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache).pointer(tiles).pointer(meta.tables)
-                    .tensor(out).pointer(copy ?? 0).int(heads).int(kvHeads).int(metadata.blockSize)
-                    .float(scale * 1.4426950408889634)  // log2(e): the kernel works in base 2
-                    .int(grouped ? 1 : 0))
+                arguments)
         }
         if flash { launch(tiles: meta.flashTiles, count: meta.flashTileCount, grouped: false) }
         if decodeFlash { launch(tiles: meta.decodeTiles, count: meta.decodeTileCount, grouped: true) }

@@ -20,6 +20,10 @@ struct CUDATuning: Sendable {
     /// Decode attention may take the flash kernel's grouped mode when it fills the GPU
     /// (`FLOE_CUDA_DECODE_ATTENTION=paged` keeps the paged kernel).
     var flashDecodeAttention = true
+    /// Grouped decode tiles of at most 16 rows split each key tile over the block's four warps
+    /// (`flash_decode_paged_*`) rather than leaving the rows to one warp
+    /// (`FLOE_CUDA_DECODE_ATTENTION=grouped-rows`).
+    var decodeKeysOverWarps = true
     /// Same-shaped GEMMs sharing an input (gate and up; K and V) go to cuBLASLt as one batched
     /// call (`FLOE_CUDA_PAIRED_GEMM=0` keeps one call each).
     var pairedGEMMs = true
@@ -44,6 +48,7 @@ struct CUDATuning: Sendable {
         tuning.smallGEMVTiles = environment["FLOE_CUDA_GEMV_SMALL_TILES"] != "0"
         tuning.encoderAttentionOnCUDACores = environment["FLOE_CUDA_ENCODER_ATTENTION"] == "tiled"
         tuning.flashDecodeAttention = environment["FLOE_CUDA_DECODE_ATTENTION"] != "paged"
+        tuning.decodeKeysOverWarps = environment["FLOE_CUDA_DECODE_ATTENTION"] != "grouped-rows"
         tuning.pairedGEMMs = environment["FLOE_CUDA_PAIRED_GEMM"] != "0"
         tuning.dependentLaunches = environment["FLOE_CUDA_PDL"] != "0"
         if let tokens = environment["FLOE_CUDA_STACKED_GEMM_MAX_TOKENS"].flatMap(Int.init) { tuning.stackedGEMMMaxTokens = max(tokens, 0) }

@@ -32,7 +32,7 @@ import Testing
             names += [32, 64, 128].map { prefix + String(EncoderKernels.headDimBucket($0)) }
         }
         for hd in FlashAttentionKernels.headDims {
-            names += ["flash_attention_paged_\(hd)", "flash_attention_packed_bf16_\(hd)", "flash_attention_packed_f16_\(hd)"]
+            names += ["flash_attention_paged_\(hd)", "flash_decode_paged_\(hd)", "flash_attention_packed_bf16_\(hd)", "flash_attention_packed_f16_\(hd)"]
         }
         for type in ["bf16", "f16", "f32"] { names += (1...GEMVKernels.maxTokens).map { "gemv_\(type)_\($0)" } }
         for type in ["bf16", "f16"] {

@@ -33,6 +33,7 @@ enum FlashAttentionKernels {
     static let source = #"""
 #define FA_ROWS 64
 #define FA_KEYS 64
+#define ATT_SPLIT_WARPS 4
 
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
 __device__ __forceinline__ void cp_async_wait_one() { asm volatile("cp.async.wait_group 1;\n" ::: "memory"); }
@@ -81,7 +82,12 @@ __device__ __forceinline__ float fast_exp2(float x) { float y; asm("ex2.approx.f
 // v_bias (f32 [heads · HD], or null): biases the producing GEMM left out, added to the queries
 // as they load and to the output (the probabilities of a row sum to 1); a key bias needs no
 // counterpart, since it adds the same q·b to every score of a row.
-template <int HD, bool BF, bool PAGED>
+//
+// SPLIT_KEYS (grouped decode tiles of at most 16 rows): every warp holds the same 16 rows and takes
+// its own 16 keys of each 64-key tile, with its own online softmax; the four partial results are
+// merged through shared memory at the end. Otherwise three of the four warps would hold no row
+// and one warp would do all of a decode tile's math.
+template <int HD, bool BF, bool PAGED, bool SPLIT_KEYS = false>
 __device__ __forceinline__ void flash_attention_impl(
     const void* q_source, const u16* k_source, const u16* v_source, const float* q_bias, const float* v_bias,
     const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int q_stride, int kv_stride,
@@ -105,7 +111,8 @@ __device__ __forceinline__ void flash_attention_impl(
     const int valid_rows = grouped ? rows * group : rows;
     const int kv_end = causal ? min(kv_len, pos0 + rows) : kv_len;
     const int key_tiles = (kv_end + FA_KEYS - 1) / FA_KEYS;
-    const int r_lo = warp * 16 + g, r_hi = r_lo + 8;
+    const int r_lo = (SPLIT_KEYS ? 0 : warp * 16) + g, r_hi = r_lo + 8;
+    constexpr int NT = SPLIT_KEYS ? 2 : 8;  // 8-key score tiles per warp and key tile
 
     // This warp's 16 query rows as A fragments, for every k-step of the head dimension.
     unsigned qa[KSTEPS][4];
@@ -174,16 +181,18 @@ __device__ __forceinline__ void flash_attention_impl(
         const u16* ks = fa_shared + (it & 1) * 2 * FA_KEYS * STRIDE;
         const u16* vs = ks + FA_KEYS * STRIDE;
 
-        // S = Q · Kᵀ: 8 tiles of 8 keys; one ldmatrix.x4 gives two k-steps of a key tile.
-        float s[8][4];
+        // S = Q · Kᵀ: 8 tiles of 8 keys (SPLIT_KEYS: this warp's 2); one ldmatrix.x4 gives two
+        // k-steps of a key tile. Score tile n covers keys n0 + 8n.
+        const int n0 = SPLIT_KEYS ? warp * 16 : 0;
+        float s[NT][4];
 #pragma unroll
-        for (int n = 0; n < 8; n++) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+        for (int n = 0; n < NT; n++) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
 #pragma unroll
         for (int kk = 0; kk < KSTEPS; kk += 2) {
 #pragma unroll
-            for (int n = 0; n < 8; n++) {
+            for (int n = 0; n < NT; n++) {
                 unsigned b[4];
-                ldmatrix_x4(b, ks + (n * 8 + (lane & 7)) * STRIDE + kk * 16 + (lane >> 3) * 8);
+                ldmatrix_x4(b, ks + (n0 + n * 8 + (lane & 7)) * STRIDE + kk * 16 + (lane >> 3) * 8);
                 mma_16816<BF>(s[n], qa[kk], b[0], b[1]);
                 mma_16816<BF>(s[n], qa[kk + 1], b[2], b[3]);
             }
@@ -191,15 +200,15 @@ __device__ __forceinline__ void flash_attention_impl(
 
         // Scale into base 2, mask, and update the running max (rows g and g + 8 of the warp).
         const int key0 = it * FA_KEYS;
-        const bool whole = key0 + FA_KEYS <= kv_end && (!causal || key0 + FA_KEYS - 1 <= pos0 + token_of(warp * 16));
+        const bool whole = key0 + FA_KEYS <= kv_end && (!causal || key0 + FA_KEYS - 1 <= pos0 + token_of(SPLIT_KEYS ? 0 : warp * 16));
         float top[2] = {-FLOE_INFINITY, -FLOE_INFINITY};
 #pragma unroll
-        for (int n = 0; n < 8; n++) {
+        for (int n = 0; n < NT; n++) {
 #pragma unroll
             for (int e = 0; e < 4; e++) {
                 float v = s[n][e] * scale_log2;
                 if (!whole) {
-                    const int key = key0 + n * 8 + 2 * t + (e & 1);
+                    const int key = key0 + n0 + n * 8 + 2 * t + (e & 1);
                     const bool visible = key < kv_end && (!causal || key <= (e < 2 ? qpos_lo : qpos_hi));
                     if (!visible) v = -FLOE_INFINITY;
                 }
@@ -221,7 +230,7 @@ __device__ __forceinline__ void flash_attention_impl(
             for (int d = 0; d < DTILES; d++) { o[d][2 * i] *= alpha; o[d][2 * i + 1] *= alpha; }
         }
 #pragma unroll
-        for (int n = 0; n < 8; n++) {
+        for (int n = 0; n < NT; n++) {
 #pragma unroll
             for (int e = 0; e < 4; e++) {
                 s[n][e] = fast_exp2(s[n][e] - base[e >> 1]);
@@ -234,13 +243,13 @@ __device__ __forceinline__ void flash_attention_impl(
         // O += P · V: the score tiles 2kk and 2kk + 1 are exactly the A fragment of k-step kk;
         // one ldmatrix.x4.trans gives the B fragments of two 8-wide output tiles.
 #pragma unroll
-        for (int kk = 0; kk < FA_KEYS / 16; kk++) {
+        for (int kk = 0; kk < NT / 2; kk++) {
             const unsigned a[4] = {pack_pair<BF>(s[2 * kk][0], s[2 * kk][1]), pack_pair<BF>(s[2 * kk][2], s[2 * kk][3]),
                                    pack_pair<BF>(s[2 * kk + 1][0], s[2 * kk + 1][1]), pack_pair<BF>(s[2 * kk + 1][2], s[2 * kk + 1][3])};
 #pragma unroll
             for (int dn = 0; dn < HD / 16; dn++) {
                 unsigned b[4];
-                ldmatrix_x4_trans(b, vs + (kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * STRIDE + dn * 16 + (lane >> 4) * 8);
+                ldmatrix_x4_trans(b, vs + (n0 + kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * STRIDE + dn * 16 + (lane >> 4) * 8);
                 mma_16816<BF>(o[2 * dn], a, b[0], b[1]);
                 mma_16816<BF>(o[2 * dn + 1], a, b[2], b[3]);
             }
@@ -256,6 +265,41 @@ __device__ __forceinline__ void flash_attention_impl(
         inverse[i] = l[i] > 0.f ? 1.f / l[i] : 0.f;
     }
     const int out_stride = heads * HD;
+    if constexpr (SPLIT_KEYS) {
+        // Merge the warps' (max, sum, unnormalized output) per row, base 2, in the key stages'
+        // shared memory (free now: the loop ended with a barrier and no copy in flight).
+        float* partial = reinterpret_cast<float*>(fa_shared);   // [warp][16 rows][HD]
+        float* stats = partial + ATT_SPLIT_WARPS * 16 * HD;      // [warp][16 rows][max, sum]
+#pragma unroll
+        for (int i = 0; i < 2; i++) {
+            const int r = i == 0 ? r_lo : r_hi;
+            if (t == 0) { stats[(warp * 16 + r) * 2] = m[i]; stats[(warp * 16 + r) * 2 + 1] = l[i]; }
+#pragma unroll
+            for (int d = 0; d < DTILES; d++)
+                *reinterpret_cast<float2*>(partial + (warp * 16 + r) * HD + d * 8 + 2 * t) = make_float2(o[d][2 * i], o[d][2 * i + 1]);
+        }
+        __syncthreads();
+        for (int index = threadIdx.x; index < valid_rows * HD; index += blockDim.x) {
+            const int r = index / HD, c = index - r * HD;
+            float top = -FLOE_INFINITY;
+            for (int w = 0; w < ATT_SPLIT_WARPS; w++) top = fmaxf(top, stats[(w * 16 + r) * 2]);
+            float sum = 0.f, value = 0.f;
+            if (top != -FLOE_INFINITY) {
+                for (int w = 0; w < ATT_SPLIT_WARPS; w++) {
+                    const float weight = fast_exp2(stats[(w * 16 + r) * 2] - top);
+                    sum += stats[(w * 16 + r) * 2 + 1] * weight;
+                    value += partial[(w * 16 + r) * HD + c] * weight;
+                }
+            }
+            const int h = head_of(r);
+            float x = sum > 0.f ? value / sum : 0.f;
+            if (v_bias) x += v_bias[(size_t)h * HD + c];
+            const size_t at = (size_t)(row0 + token_of(r)) * out_stride + (size_t)h * HD + c;
+            if (out32) out32[at] = x;
+            if (out16) out16[at] = BF ? f32_to_bf16(x) : f32_to_f16(x);
+        }
+        return;
+    }
 #pragma unroll
     for (int i = 0; i < 2; i++) {
         const int r = i == 0 ? r_lo : r_hi;
@@ -287,6 +331,17 @@ FLOE_FLASH_PAGED(flash_attention_paged_96, 96, 1)
 // Head size 128 capped at 168 registers (36 bytes spill) so that three blocks share an SM
 // instead of two: 5 % faster on an H100 (284 → 270 µs per layer of a 2,048-token prefill).
 FLOE_FLASH_PAGED(flash_attention_paged_128, 128, 3)
+
+// Decode tiles of at most 16 (token, head) rows, grouped by KV head, keys split over the warps.
+#define FLOE_FLASH_DECODE(NAME, HD) \
+    extern "C" __global__ void __launch_bounds__(128) NAME(const float* q, const u16* key_cache, const u16* value_cache, \
+        const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int block_size, float scale_log2) { \
+        flash_attention_impl<HD, true, true, true>(q, key_cache, value_cache, nullptr, nullptr, tiles, tables, out32, out16, heads, kv_heads, \
+            heads * HD, kv_heads * HD, block_size, scale_log2, 1, 1); }
+FLOE_FLASH_DECODE(flash_decode_paged_32, 32)
+FLOE_FLASH_DECODE(flash_decode_paged_64, 64)
+FLOE_FLASH_DECODE(flash_decode_paged_96, 96)
+FLOE_FLASH_DECODE(flash_decode_paged_128, 128)
 
 // Packed rows [token][q | k | v], each heads · HD wide; bidirectional.
 #define FLOE_FLASH_PACKED(NAME, HD, BF) \
