@@ -24,6 +24,11 @@ struct CUDATuning: Sendable {
     /// (`flash_decode_paged_*`) rather than leaving the rows to one warp
     /// (`FLOE_CUDA_DECODE_ATTENTION=grouped-rows`).
     var decodeKeysOverWarps = true
+    /// Those decode tiles also split each sequence's keys over several blocks (merged by
+    /// `attention_combine`) until the blocks number this many per SM
+    /// (`FLOE_CUDA_FLASH_DECODE_BLOCKS_PER_SM`, 1...16; 1 keeps a block per sequence and KV head
+    /// when they fill the GPU).
+    var flashDecodeBlocksPerSM = 4
     /// Same-shaped GEMMs sharing an input (gate and up; K and V) go to cuBLASLt as one batched
     /// call (`FLOE_CUDA_PAIRED_GEMM=0` keeps one call each).
     var pairedGEMMs = true
@@ -51,6 +56,7 @@ struct CUDATuning: Sendable {
         tuning.decodeKeysOverWarps = environment["FLOE_CUDA_DECODE_ATTENTION"] != "grouped-rows"
         tuning.pairedGEMMs = environment["FLOE_CUDA_PAIRED_GEMM"] != "0"
         tuning.dependentLaunches = environment["FLOE_CUDA_PDL"] != "0"
+        if let blocks = environment["FLOE_CUDA_FLASH_DECODE_BLOCKS_PER_SM"].flatMap(Int.init) { tuning.flashDecodeBlocksPerSM = min(max(blocks, 1), 16) }
         if let tokens = environment["FLOE_CUDA_STACKED_GEMM_MAX_TOKENS"].flatMap(Int.init) { tuning.stackedGEMMMaxTokens = max(tokens, 0) }
         if let blocks = environment["FLOE_CUDA_DECODE_SPLIT_BLOCKS_PER_SM"].flatMap(Int.init) { tuning.decodeSplitBlocksPerSM = min(max(blocks, 1), 4) }
         return tuning

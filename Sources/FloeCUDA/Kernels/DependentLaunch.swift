@@ -15,7 +15,8 @@ enum DependentLaunch {
         "gemv_tiled4_bf16_1", "gemv_tiled4_bf16_2", "gemv_tiled4_f16_1", "gemv_tiled4_f16_2",
         "gemv_tiled_multi_bf16_1", "gemv_tiled_multi_bf16_2", "gemv_tiled_multi_f16_1", "gemv_tiled_multi_f16_2",
         "rms_norm", "rms_norm_copy_bf16", "rms_norm_copy_f16", "add_rms_norm", "add_rms_norm_copy_bf16", "add_rms_norm_copy_f16",
-        "rope_store_kv", "attention_combine",
+        "rope_store_kv", "attention_combine", "split_columns",
+        "flash_decode_paged_32", "flash_decode_paged_64", "flash_decode_paged_96", "flash_decode_paged_128",
         "paged_attention_32", "paged_attention_64", "paged_attention_128", "paged_attention_256",
     ]
 

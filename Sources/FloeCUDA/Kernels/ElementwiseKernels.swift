@@ -256,7 +256,9 @@ extern "C" __global__ void add_bias(float* y, const float* bias, long long total
 // each part's columns side by side; part p gets its `width[p]` columns (+ its bias, when given)
 // as its own [rows][width] tensor. Widths are multiples of 4 and every pointer 16-byte aligned.
 struct StackedParts { unsigned long long out[3], bias[3], width[3]; };
-extern "C" __global__ void split_columns(const float* __restrict__ src, StackedParts parts, int total) {
+extern "C" __global__ void split_columns(const float* src, StackedParts parts, int total) {
+    dependent_launch_wait();
+    dependent_launch_trigger();
     const int row = blockIdx.y;
     const float4* source = (const float4*)(src + (size_t)row * total);
     for (int c4 = blockIdx.x * blockDim.x + threadIdx.x; c4 * 4 < total; c4 += gridDim.x * blockDim.x) {
