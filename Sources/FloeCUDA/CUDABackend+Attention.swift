@@ -239,7 +239,6 @@ extension CUDABackend {
             }
         }
         guard flash || decodeFlash else { return }
-        let sharedBytes = FlashAttentionKernels.sharedBytes(headDim: hd)
         // When the flash kernel writes every row, it also writes the bf16 copy the output
         // projection's GEMM reads, which then skips its conversion pass.
         let copy = pagedTokens == 0 || decodeFlash ? (weightDType == .bf16 ? gemmInputCopyBuffer(for: out) : nil) : nil
@@ -256,6 +255,7 @@ extension CUDABackend {
         func launch(tiles: CUdeviceptr, count: Int, grouped: Bool) {
             let decode = grouped && keysOverWarps
             let name = (decode ? "flash_decode_paged_" : "flash_attention_paged_") + String(hd)
+            let sharedBytes = decode ? FlashAttentionKernels.decodeSharedBytes(headDim: hd) : FlashAttentionKernels.sharedBytes(headDim: hd)
             if sharedBytes > 48 << 10 { allowDynamicSharedMemory(name, bytes: sharedBytes) }
             var arguments = KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache).pointer(tiles).pointer(meta.tables)
                 .tensor(out).pointer(copy ?? 0).int(heads).int(kvHeads).int(metadata.blockSize)

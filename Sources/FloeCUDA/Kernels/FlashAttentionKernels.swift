@@ -29,6 +29,9 @@ enum FlashAttentionKernels {
     /// Dynamic shared memory: two stages of a key tile and a value tile, rows padded by 16 bytes
     /// so that `ldmatrix` reads eight rows from eight different bank groups.
     static func sharedBytes(headDim: Int) -> Int { 2 * 2 * keysPerTile * (headDim + 8) * 2 }
+    /// The decode kernels (`flash_decode_paged_*`) keep one stage, which also holds their final
+    /// merge of the four warps' rows (16 rows × head size f32 each, and their statistics).
+    static func decodeSharedBytes(headDim: Int) -> Int { 2 * keysPerTile * (headDim + 8) * 2 }
 
     static let source = #"""
 #define FA_ROWS 64
@@ -176,14 +179,21 @@ __device__ __forceinline__ void flash_attention_impl(
     float m[2] = {-FLOE_INFINITY, -FLOE_INFINITY}, l[2] = {0.f, 0.f};
     const int qpos_lo = pos0 + token_of(r_lo), qpos_hi = pos0 + token_of(r_hi);
 
-    if (tile_begin < tile_end) load_tile(tile_begin, 0);
-    cp_async_commit();
+    // SPLIT_KEYS (decode) keeps one stage: half the shared memory, so that four blocks share an
+    // SM and a batch of 64 decodes × 8 KV heads runs in one wave; the other blocks hide the loads.
+    if (!SPLIT_KEYS && tile_begin < tile_end) load_tile(tile_begin, 0);
+    if (!SPLIT_KEYS) cp_async_commit();
     for (int it = tile_begin; it < tile_end; it++) {
-        if (it + 1 < tile_end) load_tile(it + 1, (it + 1 - tile_begin) & 1);
-        cp_async_commit();
-        cp_async_wait_one();
+        if constexpr (SPLIT_KEYS) {
+            load_tile(it, 0);
+            cp_async_wait_all();
+        } else {
+            if (it + 1 < tile_end) load_tile(it + 1, (it + 1 - tile_begin) & 1);
+            cp_async_commit();
+            cp_async_wait_one();
+        }
         __syncthreads();
-        const u16* ks = fa_shared + ((it - tile_begin) & 1) * 2 * FA_KEYS * STRIDE;
+        const u16* ks = fa_shared + (SPLIT_KEYS ? 0 : (it - tile_begin) & 1) * 2 * FA_KEYS * STRIDE;
         const u16* vs = ks + FA_KEYS * STRIDE;
 
         // S = Q · Kᵀ: 8 tiles of 8 keys (SPLIT_KEYS: this warp's 2); one ldmatrix.x4 gives two
@@ -346,7 +356,7 @@ FLOE_FLASH_PAGED(flash_attention_paged_128, 128, 3)
 // Decode tiles of at most 16 (token, head) rows, grouped by KV head, keys split over the warps;
 // with gridDim.z > 1, over that many blocks too (partials in pacc/pml for attention_combine).
 #define FLOE_FLASH_DECODE(NAME, HD) \
-    extern "C" __global__ void __launch_bounds__(128) NAME(const float* q, const u16* key_cache, const u16* value_cache, \
+    extern "C" __global__ void __launch_bounds__(128, 4) NAME(const float* q, const u16* key_cache, const u16* value_cache, \
         const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int block_size, float scale_log2, \
         float* pacc, float* pml) { \
         dependent_launch_wait(); \
