@@ -68,14 +68,6 @@ extension CUDABackend {
         tuning.flashDecodeAttention && FlashAttentionKernels.supports(headDim: headDim) && sequences * kvHeads >= 2 * device.multiprocessorCount
     }
 
-    /// Blocks that share each sequence's keys in a step of grouped decodes: enough for
-    /// `flashDecodeBlocksPerSM` blocks per SM, at most one per 64-key tile of the longest context
-    /// (for a fixed layout the longest it allows, so a recording's count never changes) and 8.
-    func flashDecodeSplits(sequences: Int, kvHeads: Int, maxKeys: Int) -> Int {
-        let base = max(sequences * kvHeads, 1), target = tuning.flashDecodeBlocksPerSM * device.multiprocessorCount
-        return max(1, min((target + base - 1) / base, (maxKeys + FlashAttentionKernels.keysPerTile - 1) / FlashAttentionKernels.keysPerTile, 8))
-    }
-
     /// The device copy of `metadata`, uploading it only when it differs from the last one.
     func deviceMetadata(_ metadata: AttentionMetadata) -> DeviceAttentionMetadata {
         if let cached = attentionMetadata, cached.host == metadata { return cached }
@@ -235,23 +227,15 @@ extension CUDABackend {
                     .int(heads).int(kvHeads).int(hd).int(metadata.blockSize).float(scale).int(splits).int(keysPerSplit))
             if splits > 1 {
                 module.launch("attention_combine", grid: (n * heads, 1, 1), block: Self.rowThreads(hd),
-                    KernelArguments().pointer(partialAcc).pointer(partialML).tensor(out).pointer(0).int(hd).int(splits))
+                    KernelArguments().pointer(partialAcc).pointer(partialML).tensor(out).int(hd).int(splits))
             }
         }
         guard flash || decodeFlash else { return }
         // When the flash kernel writes every row, it also writes the bf16 copy the output
         // projection's GEMM reads, which then skips its conversion pass.
         let copy = pagedTokens == 0 || decodeFlash ? (weightDType == .bf16 ? gemmInputCopyBuffer(for: out) : nil) : nil
-        // Decode tiles of at most 16 rows (tokens × the GQA group) split their keys over the warps
-        // and, in a step of decodes only, over several blocks, which attention_combine merges.
+        // Decode tiles of at most 16 rows (tokens × the GQA group) split their keys over the warps.
         let keysOverWarps = tuning.decodeKeysOverWarps && meta.decodeTileMaxTokens * group <= 16
-        let decodeSplits = decodeFlash && keysOverWarps && !flash
-            ? flashDecodeSplits(sequences: meta.decodeTileCount, kvHeads: kvHeads, maxKeys: meta.maxVisibleKeys) : 1
-        var partials: (acc: CUdeviceptr, ml: CUdeviceptr) = (0, 0)
-        if decodeSplits > 1 {
-            partials = (scratchBuffer("attention-acc", bytes: n * heads * decodeSplits * hd * 4).deviceAddress,
-                        scratchBuffer("attention-ml", bytes: n * heads * decodeSplits * 2 * 4).deviceAddress)
-        }
         func launch(tiles: CUdeviceptr, count: Int, grouped: Bool) {
             let decode = grouped && keysOverWarps
             let name = (decode ? "flash_decode_paged_" : "flash_attention_paged_") + String(hd)
@@ -260,18 +244,12 @@ extension CUDABackend {
             var arguments = KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache).pointer(tiles).pointer(meta.tables)
                 .tensor(out).pointer(copy ?? 0).int(heads).int(kvHeads).int(metadata.blockSize)
                 .float(scale * 1.4426950408889634)  // log2(e): the kernel works in base 2
-            arguments = decode ? arguments.pointer(partials.acc).pointer(partials.ml) : arguments.int(grouped ? 1 : 0)
-            module.launch(name, grid: (count, grouped ? kvHeads : heads, decode ? decodeSplits : 1), block: FlashAttentionKernels.threads,
+            if !decode { arguments = arguments.int(grouped ? 1 : 0) }
+            module.launch(name, grid: (count, grouped ? kvHeads : heads, 1), block: FlashAttentionKernels.threads,
                 sharedBytes: sharedBytes, arguments)
         }
         if flash { launch(tiles: meta.flashTiles, count: meta.flashTileCount, grouped: false) }
-        if decodeFlash {
-            launch(tiles: meta.decodeTiles, count: meta.decodeTileCount, grouped: true)
-            if decodeSplits > 1 {
-                module.launch("attention_combine", grid: (n * heads, 1, 1), block: Self.rowThreads(hd),
-                    KernelArguments().pointer(partials.acc).pointer(partials.ml).tensor(out).pointer(copy ?? 0).int(hd).int(decodeSplits))
-            }
-        }
+        if decodeFlash { launch(tiles: meta.decodeTiles, count: meta.decodeTileCount, grouped: true) }
         if let copy { offerGEMMInput(of: out, copy: copy, dtype: .bf16) }
     }
 }

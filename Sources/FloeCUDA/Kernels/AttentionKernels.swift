@@ -336,9 +336,8 @@ FLOE_ATTENTION(paged_attention_64, 2, 4)
 FLOE_ATTENTION(paged_attention_128, 4, 4)
 FLOE_ATTENTION(paged_attention_256, 8, 1)
 
-// Merges the split-K partials of each (token, head): block per (token, head). out16 (or null):
-// a bf16 copy of the output, for the next GEMM.
-extern "C" __global__ void attention_combine(const float* partial_acc, const float* partial_ml, float* out, u16* out16, int hd, int splits) {
+// Merges the split-K partials of each (token, head): block per (token, head).
+extern "C" __global__ void attention_combine(const float* partial_acc, const float* partial_ml, float* out, int hd, int splits) {
     dependent_launch_wait();
     dependent_launch_trigger();
     const size_t head = blockIdx.x;
@@ -354,9 +353,7 @@ extern "C" __global__ void attention_combine(const float* partial_acc, const flo
             total += partial_ml[2 * p + 1] * e;
             weighted += partial_acc[p * hd + d] * e;
         }
-        const float x = total > 0.f ? weighted / total : 0.f;
-        out[head * hd + d] = x;
-        if (out16) out16[head * hd + d] = f32_to_bf16(x);
+        out[head * hd + d] = total > 0.f ? weighted / total : 0.f;
     }
 }
 """#

@@ -94,7 +94,7 @@ template <int HD, bool BF, bool PAGED, bool SPLIT_KEYS = false>
 __device__ __forceinline__ void flash_attention_impl(
     const void* q_source, const u16* k_source, const u16* v_source, const float* q_bias, const float* v_bias,
     const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int q_stride, int kv_stride,
-    int block_size, float scale_log2, int causal, int grouped, float* partial_acc = nullptr, float* partial_ml = nullptr) {
+    int block_size, float scale_log2, int causal, int grouped) {
     constexpr int STRIDE = HD + 8;   // shared row, in 16-bit elements
     constexpr int KSTEPS = HD / 16;  // mma k-steps over the head dimension
     constexpr int DTILES = HD / 8;   // 8-wide output tiles
@@ -114,11 +114,6 @@ __device__ __forceinline__ void flash_attention_impl(
     const int valid_rows = grouped ? rows * group : rows;
     const int kv_end = causal ? min(kv_len, pos0 + rows) : kv_len;
     const int key_tiles = (kv_end + FA_KEYS - 1) / FA_KEYS;
-    // SPLIT_KEYS blocks of a split grid (gridDim.z > 1) take an even share of the key tiles and
-    // leave partial results for attention_combine.
-    const int share = SPLIT_KEYS ? (key_tiles + (int)gridDim.z - 1) / (int)gridDim.z : key_tiles;
-    const int tile_begin = SPLIT_KEYS ? min(key_tiles, (int)blockIdx.z * share) : 0;
-    const int tile_end = SPLIT_KEYS ? min(key_tiles, tile_begin + share) : key_tiles;
     const int r_lo = (SPLIT_KEYS ? 0 : warp * 16) + g, r_hi = r_lo + 8;
     constexpr int NT = SPLIT_KEYS ? 2 : 8;  // 8-key score tiles per warp and key tile
 
@@ -181,19 +176,21 @@ __device__ __forceinline__ void flash_attention_impl(
 
     // SPLIT_KEYS (decode) keeps one stage: half the shared memory, so that four blocks share an
     // SM and a batch of 64 decodes × 8 KV heads runs in one wave; the other blocks hide the loads.
-    if (!SPLIT_KEYS && tile_begin < tile_end) load_tile(tile_begin, 0);
+    // Splitting the keys over more blocks (merged like the paged kernel's split-K) was slower at
+    // 64 decodes of ~130 keys: 40.2 + 4.6 µs per layer with two splits, against 30.1 µs.
+    if (!SPLIT_KEYS && key_tiles > 0) load_tile(0, 0);
     if (!SPLIT_KEYS) cp_async_commit();
-    for (int it = tile_begin; it < tile_end; it++) {
+    for (int it = 0; it < key_tiles; it++) {
         if constexpr (SPLIT_KEYS) {
             load_tile(it, 0);
             cp_async_wait_all();
         } else {
-            if (it + 1 < tile_end) load_tile(it + 1, (it + 1 - tile_begin) & 1);
+            if (it + 1 < key_tiles) load_tile(it + 1, (it + 1) & 1);
             cp_async_commit();
             cp_async_wait_one();
         }
         __syncthreads();
-        const u16* ks = fa_shared + (SPLIT_KEYS ? 0 : (it - tile_begin) & 1) * 2 * FA_KEYS * STRIDE;
+        const u16* ks = fa_shared + (SPLIT_KEYS ? 0 : it & 1) * 2 * FA_KEYS * STRIDE;
         const u16* vs = ks + FA_KEYS * STRIDE;
 
         // S = Q · Kᵀ: 8 tiles of 8 keys (SPLIT_KEYS: this warp's 2); one ldmatrix.x4 gives two
@@ -307,12 +304,6 @@ __device__ __forceinline__ void flash_attention_impl(
                 }
             }
             const int h = head_of(r);
-            if (gridDim.z > 1) {  // natural-log max, as attention_combine merges
-                const size_t p = ((size_t)(row0 + token_of(r)) * heads + h) * gridDim.z + blockIdx.z;
-                partial_acc[p * HD + c] = value;
-                if (c == 0) { partial_ml[2 * p] = top == -FLOE_INFINITY ? top : top * 0.6931471805599453f; partial_ml[2 * p + 1] = sum; }
-                continue;
-            }
             float x = sum > 0.f ? value / sum : 0.f;
             if (v_bias) x += v_bias[(size_t)h * HD + c];
             const size_t at = (size_t)(row0 + token_of(r)) * out_stride + (size_t)h * HD + c;
@@ -353,16 +344,15 @@ FLOE_FLASH_PAGED(flash_attention_paged_96, 96, 1)
 // instead of two: 5 % faster on an H100 (284 → 270 µs per layer of a 2,048-token prefill).
 FLOE_FLASH_PAGED(flash_attention_paged_128, 128, 3)
 
-// Decode tiles of at most 16 (token, head) rows, grouped by KV head, keys split over the warps;
-// with gridDim.z > 1, over that many blocks too (partials in pacc/pml for attention_combine).
+// Decode tiles of at most 16 (token, head) rows, grouped by KV head, keys split over the warps.
+// Four blocks an SM (128 registers, no spill at head size 128).
 #define FLOE_FLASH_DECODE(NAME, HD) \
     extern "C" __global__ void __launch_bounds__(128, 4) NAME(const float* q, const u16* key_cache, const u16* value_cache, \
-        const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int block_size, float scale_log2, \
-        float* pacc, float* pml) { \
+        const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int block_size, float scale_log2) { \
         dependent_launch_wait(); \
         dependent_launch_trigger(); \
         flash_attention_impl<HD, true, true, true>(q, key_cache, value_cache, nullptr, nullptr, tiles, tables, out32, out16, heads, kv_heads, \
-            heads * HD, kv_heads * HD, block_size, scale_log2, 1, 1, pacc, pml); }
+            heads * HD, kv_heads * HD, block_size, scale_log2, 1, 1); }
 FLOE_FLASH_DECODE(flash_decode_paged_32, 32)
 FLOE_FLASH_DECODE(flash_decode_paged_64, 64)
 FLOE_FLASH_DECODE(flash_decode_paged_96, 96)
