@@ -24,13 +24,14 @@ public enum OfflineThroughput {
         return (0..<count).map { _ in (0..<length).map { _ in 256 + Int(generator.next() % UInt64(vocabulary - 256)) } }
     }
 
-    /// `temperature`, `topP`, `topK`: the requests' sampling (greedy by default; vLLM's
-    /// benchmark_throughput samples at temperature 1).
+    /// `sampling`: the requests' sampling (greedy by default; vLLM's benchmark_throughput samples
+    /// at temperature 1), each generating exactly `outputLength` tokens.
     public static func measure(
-        llm: LLM, prompts: [[Int]], outputLength: Int, sequentialPrompts: Int,
-        temperature: Float = 0, topP: Float = 1, topK: Int = 0
+        llm: LLM, prompts: [[Int]], outputLength: Int, sequentialPrompts: Int, sampling: SamplingParams = .greedy
     ) async throws -> Result {
-        let params = SamplingParams(temperature: temperature, topP: topP, topK: topK, maxTokens: outputLength, ignoreEOS: true)
+        var params = sampling
+        params.maxTokens = outputLength
+        params.ignoreEOS = true
         _ = try await llm.generate(promptTokenIDs: [prompts[0]], sampling: SamplingParams(temperature: 0, maxTokens: 4))
         let start = DispatchTime.now()
         let batched = try await llm.generate(promptTokenIDs: prompts, sampling: params)

@@ -22,6 +22,9 @@ struct BenchOfflineCommand: AsyncParsableCommand {
     @Option(help: "Sampling temperature of every request (0: greedy).") var temperature: Float = 0
     @Option(name: .customLong("top-p")) var topP: Float = 1
     @Option(name: .customLong("top-k")) var topK = 0
+    @Option(name: .customLong("repetition-penalty")) var repetitionPenalty: Float = 1
+    @Option(name: .customLong("frequency-penalty")) var frequencyPenalty: Float = 0
+    @Option(name: .customLong("presence-penalty")) var presencePenalty: Float = 0
     @Option(name: .customLong("sequential-prompts"), help: "How many prompts to run one at a time for the baseline.")
     var sequentialPrompts = 4
     @Option(name: .customLong("kv-cache-memory"), help: "KV cache size (2GiB, 512MB) or fraction of available memory (0.3, 30%).")
@@ -35,6 +38,10 @@ struct BenchOfflineCommand: AsyncParsableCommand {
     var workload = "random"
 
     func run() async throws {
+        let sampling = SamplingParams(
+            temperature: temperature, topP: topP, topK: topK, repetitionPenalty: repetitionPenalty,
+            frequencyPenalty: frequencyPenalty, presencePenalty: presencePenalty)
+        do { try sampling.validate() } catch { throw ValidationError("\(error)") }
         let speculative: SpeculativeConfig?
         do { speculative = try speculativeConfig.map { try SpeculativeConfig(json: $0) } } catch {
             throw ValidationError("--speculative-config: \(error)")
@@ -56,7 +63,7 @@ struct BenchOfflineCommand: AsyncParsableCommand {
         if let promptsOut { try JSONEncoder().encode(prompts).write(to: URL(fileURLWithPath: promptsOut)) }
         let result = try await OfflineThroughput.measure(
             llm: llm, prompts: prompts, outputLength: outputLength, sequentialPrompts: sequentialPrompts,
-            temperature: temperature, topP: topP, topK: topK)
+            sampling: sampling)
         print(String(
             format: "%d prompts × (%d in, %d out), %d threads: batched %.1f output tok/s; one at a time %.1f tok/s (%.2f×); peak RSS %.0f MB",
             result.prompts, result.inputLength, result.outputLength, modelOptions.resolvedThreads,
