@@ -44,19 +44,58 @@ public struct RequestSampler: Sendable {
             && outputCount >= params.minTokens
     }
 
-    /// The next draw's parameters when it needs nothing but the raw logits (no logprobs,
-    /// penalties, logit bias or min_tokens mask), so a device can sample it and send back only
-    /// the id; nil otherwise. Greedy requests have temperature 0.
-    public struct PlainDraw: Sendable, Equatable {
+    /// The next draw as a device can make it from the logits, the adjustments its history
+    /// calls for and the truncation parameters, sending back only the id; nil when the row's
+    /// logprobs are wanted (they need the whole row on the host). Greedy requests have
+    /// temperature 0.
+    public struct DeviceDraw: Sendable, Equatable {
         public var temperature: Float, topK: Int, topP: Float, minP: Float
         public var seed: UInt64, outputIndex: Int
+        public var repetitionPenalty: Float, frequencyPenalty: Float, presencePenalty: Float
+        /// One entry per token whose logit changes before the draw, by token id.
+        public var adjustments: [TokenAdjustment]
     }
 
-    public var plainDraw: PlainDraw? {
-        guard params.logprobs == nil, !params.hasPenalties, params.logitBias.isEmpty, outputCount >= params.minTokens else { return nil }
-        return PlainDraw(
+    /// One token's part in `verify`'s adjustments: masked (min_tokens), biased, in the prompt
+    /// (for the repetition penalty), and how often in the output (every penalty).
+    public struct TokenAdjustment: Sendable, Equatable {
+        public var token: Int
+        public var outputCount = 0
+        public var inPrompt = false
+        public var masked = false
+        public var bias: Float?
+
+        public init(token: Int, outputCount: Int = 0, inPrompt: Bool = false, masked: Bool = false, bias: Float? = nil) {
+            self.token = token
+            self.outputCount = outputCount
+            self.inPrompt = inPrompt
+            self.masked = masked
+            self.bias = bias
+        }
+    }
+
+    /// The next device draw (see `DeviceDraw`); adjustments of ids outside
+    /// `0..<vocabularySize` are left out, as the host ignores them.
+    public func deviceDraw(vocabularySize: Int) -> DeviceDraw? {
+        guard params.logprobs == nil else { return nil }
+        var adjustments: [Int: TokenAdjustment] = [:]
+        func adjust(_ token: Int, _ change: (inout TokenAdjustment) -> Void) {
+            guard token >= 0, token < vocabularySize else { return }
+            change(&adjustments[token, default: TokenAdjustment(token: token)])
+        }
+        // The same sets `verify` uses: prompt tokens only with a repetition penalty, output
+        // counts only with some penalty, the mask only before min_tokens.
+        for token in promptTokens { adjust(token) { $0.inPrompt = true } }
+        for (token, count) in outputCounts { adjust(token) { $0.outputCount = count } }
+        for (token, bias) in params.logitBias { adjust(token) { $0.bias = bias } }
+        if outputCount < params.minTokens {
+            for token in minTokensMask { adjust(token) { $0.masked = true } }
+        }
+        return DeviceDraw(
             temperature: params.isGreedy ? 0 : params.temperature, topK: params.topK, topP: params.topP, minP: params.minP,
-            seed: seed, outputIndex: outputCount)
+            seed: seed, outputIndex: outputCount, repetitionPenalty: params.repetitionPenalty,
+            frequencyPenalty: params.frequencyPenalty, presencePenalty: params.presencePenalty,
+            adjustments: adjustments.values.sorted { $0.token < $1.token })
     }
 
     /// Picks the next token from `logits` (the buffer is used as scratch and left processed)
