@@ -99,4 +99,31 @@ import Testing
         #expect(counts.readRows == Array(repeating: 1, count: 12), "\(counts.readRows)")
         #expect(counts.sampleCalls > 0 && counts.adjustedRows > 0, "\(counts)")
     }
+
+    /// With suffix decoding, a request with drafts is verified on the host from its own rows
+    /// (downloaded together), beside requests without drafts sampled on the device: every
+    /// request generates what it generates alone without speculation on the host sampler.
+    @Test func draftsAreVerifiedOnTheHostBesideDeviceRows() async throws {
+        func greedy(_ change: (inout SamplingParams) -> Void) -> SamplingParams {
+            var params = SamplingParams(temperature: 0, maxTokens: 48, ignoreEOS: true)
+            change(&params)
+            return params
+        }
+        // A repetition penalty below 1 makes the output loop, so its suffix tree drafts.
+        let requests = [
+            greedy { $0.repetitionPenalty = 0.5 }, greedy { $0.frequencyPenalty = 1.2 }, greedy { $0.presencePenalty = 0.8 },
+            greedy { $0.repetitionPenalty = 0.7; $0.logitBias = [261: 1] },
+        ]
+        let backend = DeviceSamplingCPUBackend()
+        let llm = try LLM(
+            model: Stories260KTests.ggufPath, backend: backend,
+            options: EngineOptions(kvCacheBytes: 8 << 20, maxModelLen: 256, speculative: SpeculativeConfig()))
+        let device = try await Self.together(requests, on: llm)
+        for (params, completion) in zip(requests, device) {
+            #expect(completion.samples[0].tokenIDs == (try await Self.alone(params)).samples[0].tokenIDs, "\(params)")
+        }
+        let counts = backend.counts
+        #expect(llm.stats.speculative.draftedTokens > 0, "\(llm.stats.speculative)")
+        #expect(counts.sampleCalls > 0 && counts.readRows.contains { $0 > 1 }, "\(counts)")
+    }
 }
