@@ -44,7 +44,9 @@ extension CUDABackend: DeviceSampling {
         }
         words.append(UInt32(offset))
         for row in rows {
-            words += [row.repetitionPenalty.bitPattern, row.frequencyPenalty.bitPattern, row.presencePenalty.bitPattern]
+            words.append(row.repetitionPenalty.bitPattern)
+            words.append(row.frequencyPenalty.bitPattern)
+            words.append(row.presencePenalty.bitPattern)
         }
         let cols = logits.shape.last
         for row in rows {
@@ -52,10 +54,10 @@ extension CUDABackend: DeviceSampling {
                 // Out-of-vocabulary ids become -1, which the kernel skips (and Int32 cannot overflow).
                 let token = (0..<cols).contains(entry.token) ? Int32(entry.token) : -1
                 let flags = (entry.inPrompt ? 1 : 0) | (entry.masked ? 2 : 0) | (entry.bias != nil ? 4 : 0)
-                words += [
-                    UInt32(bitPattern: token), UInt32(bitPattern: Int32(clamping: entry.outputCount)), UInt32(flags),
-                    (entry.bias ?? 0).bitPattern,
-                ]
+                words.append(UInt32(bitPattern: token))
+                words.append(UInt32(bitPattern: Int32(clamping: entry.outputCount)))
+                words.append(UInt32(flags))
+                words.append((entry.bias ?? 0).bitPattern)
             }
         }
         let buffer = scratchBuffer("logit-adjustments", bytes: words.count * 4)

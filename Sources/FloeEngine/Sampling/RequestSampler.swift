@@ -15,6 +15,8 @@ public struct RequestSampler: Sendable {
     public let params: SamplingParams
     public let seed: UInt64
     private let promptTokens: Set<Int>
+    /// `promptTokens` in increasing order, for `deviceDraw`, which lists them every step.
+    private let sortedPromptTokens: [Int]
     private let minTokensMask: [Int]
     private var outputCounts: [Int: Int] = [:]
     public private(set) var outputCount = 0
@@ -26,6 +28,7 @@ public struct RequestSampler: Sendable {
         self.params = params
         self.seed = seed
         promptTokens = params.repetitionPenalty != 1 ? Set(promptTokenIDs) : []
+        sortedPromptTokens = promptTokens.sorted()
         minTokensMask = params.minTokens > 0 ? stopTokenIDs.sorted() : []
         for token in outputTokenIDs { accept(token) }
     }
@@ -78,24 +81,42 @@ public struct RequestSampler: Sendable {
     /// `0..<vocabularySize` are left out, as the host ignores them.
     public func deviceDraw(vocabularySize: Int) -> DeviceDraw? {
         guard params.logprobs == nil else { return nil }
-        var adjustments: [Int: TokenAdjustment] = [:]
-        func adjust(_ token: Int, _ change: (inout TokenAdjustment) -> Void) {
-            guard token >= 0, token < vocabularySize else { return }
-            change(&adjustments[token, default: TokenAdjustment(token: token)])
-        }
         // The same sets `verify` uses: prompt tokens only with a repetition penalty, output
-        // counts only with some penalty, the mask only before min_tokens.
-        for token in promptTokens { adjust(token) { $0.inPrompt = true } }
+        // counts only with some penalty, the mask only before min_tokens. All but the prompt
+        // are few, so they go through a dictionary and are merged into the (long, sorted)
+        // prompt list rather than hashing the prompt every step.
+        var others: [Int: TokenAdjustment] = [:]
+        func adjust(_ token: Int, _ change: (inout TokenAdjustment) -> Void) {
+            change(&others[token, default: TokenAdjustment(token: token)])
+        }
         for (token, count) in outputCounts { adjust(token) { $0.outputCount = count } }
         for (token, bias) in params.logitBias { adjust(token) { $0.bias = bias } }
         if outputCount < params.minTokens {
             for token in minTokensMask { adjust(token) { $0.masked = true } }
         }
+        let sortedOthers = others.values.filter { (0..<vocabularySize).contains($0.token) }.sorted { $0.token < $1.token }
+        var adjustments: [TokenAdjustment] = []
+        adjustments.reserveCapacity(sortedPromptTokens.count + sortedOthers.count)
+        var next = 0
+        for token in sortedPromptTokens where (0..<vocabularySize).contains(token) {
+            while next < sortedOthers.count, sortedOthers[next].token < token {
+                adjustments.append(sortedOthers[next])
+                next += 1
+            }
+            if next < sortedOthers.count, sortedOthers[next].token == token {
+                adjustments.append(sortedOthers[next])
+                adjustments[adjustments.count - 1].inPrompt = true
+                next += 1
+            } else {
+                adjustments.append(TokenAdjustment(token: token, inPrompt: true))
+            }
+        }
+        adjustments += sortedOthers[next...]
         return DeviceDraw(
             temperature: params.isGreedy ? 0 : params.temperature, topK: params.topK, topP: params.topP, minP: params.minP,
             seed: seed, outputIndex: outputCount, repetitionPenalty: params.repetitionPenalty,
             frequencyPenalty: params.frequencyPenalty, presencePenalty: params.presencePenalty,
-            adjustments: adjustments.values.sorted { $0.token < $1.token })
+            adjustments: adjustments)
     }
 
     /// Picks the next token from `logits` (the buffer is used as scratch and left processed)
