@@ -173,7 +173,7 @@ import Testing
             temperature: 0, repetitionPenalty: 1.2, frequencyPenalty: 0.5, logitBias: [9: 1.5, 11: -2, 100: 3], minTokens: 4)
         let sampler = RequestSampler(
             params: params, seed: 1, promptTokenIDs: [5, 7, 5, 300], outputTokenIDs: [7, 9, 7], stopTokenIDs: [2, 7, 150])
-        #expect(sampler.deviceDraw(vocabularySize: 100)?.adjustments == [
+        #expect(sampler.deviceDraw(vocabularySize: 100)?.adjustments.sorted { $0.token < $1.token } == [
             .init(token: 2, masked: true),
             .init(token: 5, inPrompt: true),
             .init(token: 7, outputCount: 2, inPrompt: true, masked: true),
@@ -182,12 +182,33 @@ import Testing
         ])
     }
 
+    /// The list follows the request as tokens are accepted: counts grow, and the mask's
+    /// entries go (or lose their mask) once min_tokens tokens exist.
+    @Test func deviceAdjustmentsFollowAcceptedTokens() {
+        var sampler = RequestSampler(
+            params: SamplingParams(temperature: 0, presencePenalty: 0.5, minTokens: 2), seed: 1, outputTokenIDs: [], stopTokenIDs: [2, 3])
+        func sorted() -> [RequestSampler.TokenAdjustment]? {
+            sampler.deviceDraw(vocabularySize: 10)?.adjustments.sorted { $0.token < $1.token }
+        }
+        #expect(sorted() == [.init(token: 2, masked: true), .init(token: 3, masked: true)])
+        sampler.accept(3)
+        #expect(sorted() == [.init(token: 2, masked: true), .init(token: 3, outputCount: 1, masked: true)])
+        sampler.accept(7)
+        #expect(sorted() == [.init(token: 3, outputCount: 1), .init(token: 7, outputCount: 1)])
+        sampler.accept(7)
+        #expect(sorted() == [.init(token: 3, outputCount: 1), .init(token: 7, outputCount: 2)])
+        // Built afresh from the same history: the same entries.
+        let rebuilt = RequestSampler(
+            params: sampler.params, seed: 1, outputTokenIDs: [3, 7, 7], stopTokenIDs: [2, 3])
+        #expect(rebuilt.deviceDraw(vocabularySize: 10)?.adjustments.sorted { $0.token < $1.token } == sorted())
+    }
+
     /// Prompt tokens count only for the repetition penalty, output tokens only when some
     /// penalty is set, and the mask only until min_tokens tokens exist (as in `verify`).
     @Test func deviceAdjustmentsOnlyWhatTheHostApplies() {
         func adjustments(_ params: SamplingParams, output: [Int]) -> [RequestSampler.TokenAdjustment]? {
             RequestSampler(params: params, seed: 1, promptTokenIDs: [5, 6], outputTokenIDs: output, stopTokenIDs: [2])
-                .deviceDraw(vocabularySize: 50)?.adjustments
+                .deviceDraw(vocabularySize: 50)?.adjustments.sorted { $0.token < $1.token }
         }
         #expect(adjustments(SamplingParams(temperature: 0, frequencyPenalty: 0.5), output: [7, 7]) == [.init(token: 7, outputCount: 2)])
         #expect(adjustments(SamplingParams(temperature: 0, presencePenalty: 0.5), output: [5]) == [.init(token: 5, outputCount: 1)])

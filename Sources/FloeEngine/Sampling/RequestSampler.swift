@@ -15,11 +15,13 @@ public struct RequestSampler: Sendable {
     public let params: SamplingParams
     public let seed: UInt64
     private let promptTokens: Set<Int>
-    /// `promptTokens` in increasing order, for `deviceDraw`, which lists them every step.
-    private let sortedPromptTokens: [Int]
     private let minTokensMask: [Int]
     private var outputCounts: [Int: Int] = [:]
     public private(set) var outputCount = 0
+    /// `deviceDraw`'s entries, kept up to date as tokens are accepted, so that a step hands
+    /// them over without rebuilding them (a long prompt under a repetition penalty is
+    /// thousands of entries per request and step).
+    private var adjustments = TokenAdjustments()
 
     /// - Parameters:
     ///   - outputTokenIDs: tokens already generated (a request resumed after preemption).
@@ -28,8 +30,12 @@ public struct RequestSampler: Sendable {
         self.params = params
         self.seed = seed
         promptTokens = params.repetitionPenalty != 1 ? Set(promptTokenIDs) : []
-        sortedPromptTokens = promptTokens.sorted()
         minTokensMask = params.minTokens > 0 ? stopTokenIDs.sorted() : []
+        // The same sets `verify` uses: prompt tokens only with a repetition penalty, output
+        // counts only with some penalty (`accept`), the mask only before min_tokens.
+        for token in promptTokens.sorted() { adjustments.update(token) { $0.inPrompt = true } }
+        for (token, bias) in params.logitBias.sorted(by: { $0.key < $1.key }) { adjustments.update(token) { $0.bias = bias } }
+        for token in minTokensMask { adjustments.update(token) { $0.masked = true } }
         for token in outputTokenIDs { accept(token) }
     }
 
@@ -37,7 +43,13 @@ public struct RequestSampler: Sendable {
     /// speculative draft). `sample` records its own tokens.
     public mutating func accept(_ token: Int) {
         outputCount += 1
-        if params.hasPenalties { outputCounts[token, default: 0] += 1 }
+        if params.hasPenalties {
+            outputCounts[token, default: 0] += 1
+            adjustments.update(token) { $0.outputCount += 1 }
+        }
+        if outputCount == params.minTokens {
+            for token in minTokensMask { adjustments.update(token) { $0.masked = false } }
+        }
     }
 
     /// Whether the next token is just the argmax of the raw logits (greedy, no logprobs,
@@ -55,7 +67,7 @@ public struct RequestSampler: Sendable {
         public var temperature: Float, topK: Int, topP: Float, minP: Float
         public var seed: UInt64, outputIndex: Int
         public var repetitionPenalty: Float, frequencyPenalty: Float, presencePenalty: Float
-        /// One entry per token whose logit changes before the draw, by token id.
+        /// One entry per token whose logit changes before the draw, in no particular order.
         public var adjustments: [TokenAdjustment]
     }
 
@@ -81,42 +93,11 @@ public struct RequestSampler: Sendable {
     /// `0..<vocabularySize` are left out, as the host ignores them.
     public func deviceDraw(vocabularySize: Int) -> DeviceDraw? {
         guard params.logprobs == nil else { return nil }
-        // The same sets `verify` uses: prompt tokens only with a repetition penalty, output
-        // counts only with some penalty, the mask only before min_tokens. All but the prompt
-        // are few, so they go through a dictionary and are merged into the (long, sorted)
-        // prompt list rather than hashing the prompt every step.
-        var others: [Int: TokenAdjustment] = [:]
-        func adjust(_ token: Int, _ change: (inout TokenAdjustment) -> Void) {
-            change(&others[token, default: TokenAdjustment(token: token)])
-        }
-        for (token, count) in outputCounts { adjust(token) { $0.outputCount = count } }
-        for (token, bias) in params.logitBias { adjust(token) { $0.bias = bias } }
-        if outputCount < params.minTokens {
-            for token in minTokensMask { adjust(token) { $0.masked = true } }
-        }
-        let sortedOthers = others.values.filter { (0..<vocabularySize).contains($0.token) }.sorted { $0.token < $1.token }
-        var adjustments: [TokenAdjustment] = []
-        adjustments.reserveCapacity(sortedPromptTokens.count + sortedOthers.count)
-        var next = 0
-        for token in sortedPromptTokens where (0..<vocabularySize).contains(token) {
-            while next < sortedOthers.count, sortedOthers[next].token < token {
-                adjustments.append(sortedOthers[next])
-                next += 1
-            }
-            if next < sortedOthers.count, sortedOthers[next].token == token {
-                adjustments.append(sortedOthers[next])
-                adjustments[adjustments.count - 1].inPrompt = true
-                next += 1
-            } else {
-                adjustments.append(TokenAdjustment(token: token, inPrompt: true))
-            }
-        }
-        adjustments += sortedOthers[next...]
         return DeviceDraw(
             temperature: params.isGreedy ? 0 : params.temperature, topK: params.topK, topP: params.topP, minP: params.minP,
             seed: seed, outputIndex: outputCount, repetitionPenalty: params.repetitionPenalty,
             frequencyPenalty: params.frequencyPenalty, presencePenalty: params.presencePenalty,
-            adjustments: adjustments)
+            adjustments: adjustments.entries(within: 0..<vocabularySize))
     }
 
     /// Picks the next token from `logits` (the buffer is used as scratch and left processed)
@@ -218,4 +199,48 @@ public struct RequestSampler: Sendable {
         for (token, weight) in zip(tokens, weights) { result[token] = logf(weight) - logTotal }
         return result
     }
+}
+
+/// A request's `TokenAdjustment`s, one per token, with an index to update them in place. An
+/// entry left changing nothing (a mask lifted once min_tokens tokens exist) is removed.
+struct TokenAdjustments: Sendable {
+    private var entries: [RequestSampler.TokenAdjustment] = []
+    private var index: [Int: Int] = [:]
+    /// Every token ever listed lies in it, so the common case (all inside the vocabulary)
+    /// hands the array over without a pass.
+    private var tokenRange: ClosedRange<Int>?
+
+    mutating func update(_ token: Int, _ change: (inout RequestSampler.TokenAdjustment) -> Void) {
+        guard let position = index[token] else {
+            var entry = RequestSampler.TokenAdjustment(token: token)
+            change(&entry)
+            guard !entry.isInert else { return }
+            index[token] = entries.count
+            entries.append(entry)
+            tokenRange = tokenRange.map { min($0.lowerBound, token)...max($0.upperBound, token) } ?? token...token
+            return
+        }
+        change(&entries[position])
+        guard entries[position].isInert else { return }
+        // Swap-remove: the last entry takes this one's place.
+        index[token] = nil
+        let last = entries.removeLast()
+        if position < entries.count {
+            entries[position] = last
+            index[last.token] = position
+        }
+    }
+
+    /// The entries whose token is in `vocabulary`.
+    func entries(within vocabulary: Range<Int>) -> [RequestSampler.TokenAdjustment] {
+        guard let tokenRange, !vocabulary.contains(tokenRange.lowerBound) || !vocabulary.contains(tokenRange.upperBound) else {
+            return entries
+        }
+        return entries.filter { vocabulary.contains($0.token) }
+    }
+}
+
+extension RequestSampler.TokenAdjustment {
+    /// Changes no logit.
+    var isInert: Bool { outputCount == 0 && !inPrompt && !masked && bias == nil }
 }
