@@ -36,6 +36,25 @@ public enum EngineChecks {
             report.record("engine", "batched greedy == alone", passed: agreement.passed,
                 agreement.summary(of: prompts.count))
 
+            // Penalties, logit bias and min_tokens, sampled on the device in one batch
+            // (`adjust_logits`), against each request alone with processed logprobs, which the
+            // host samples: the same tokens but for near-tie flips of the adjusted logits. The
+            // bias and the min_tokens mask hit each prompt's own first greedy tokens.
+            let adjusted = batched.enumerated().map { index, tokens in adjustedParams(index, firstTokens: tokens) }
+            let adjustedTogether = try await generateEach(adjusted, prompts: prompts, on: llm)
+            var adjustedAlone: [Completion.Sample] = []
+            for (prompt, params) in zip(prompts, adjusted) {
+                var traced = params
+                traced.logprobs = 2
+                traced.logprobsMode = .processed
+                adjustedAlone.append(try await llm.generate([prompt], sampling: traced)[0].samples[0])
+            }
+            let changed = zip(adjustedAlone, batched).filter { $0.tokenIDs != $1 }.count
+            let adjustedAgreement = nearTieAgreement(reference: adjustedAlone, candidates: adjustedTogether)
+            report.record("engine", "penalized batched greedy on the device == alone on the host",
+                passed: adjustedAgreement.passed && changed >= prompts.count / 3,
+                "\(changed) of \(prompts.count) outputs changed by their adjustments; " + adjustedAgreement.summary(of: prompts.count))
+
             // The same batch op by op: a replayed decode step is padded to a recorded size (12 to
             // 16 here) and splits long contexts by the longest allowed one, so its sums may be
             // ordered differently from the eager step's, never more.
@@ -70,6 +89,33 @@ public enum EngineChecks {
                 "\(small.stats.preemptionCount) preemptions, outputs \(equal ? "identical" : "differ")")
         } catch {
             report.record("engine", "engine checks", passed: false, "\(error)")
+        }
+    }
+
+    /// Greedy with one kind of adjustment per prompt, in turn: each penalty, all three, a logit
+    /// bias against the first greedy token, and min_tokens masking the first two.
+    static func adjustedParams(_ index: Int, firstTokens: [Int]) -> SamplingParams {
+        var params = SamplingParams(temperature: 0, maxTokens: 24, ignoreEOS: true)
+        switch index % 6 {
+        case 0: params.repetitionPenalty = 1.3
+        case 1: params.frequencyPenalty = 0.8
+        case 2: params.presencePenalty = 0.6
+        case 3: params.repetitionPenalty = 0.9; params.frequencyPenalty = 0.4; params.presencePenalty = -0.3
+        case 4: params.logitBias = [firstTokens[0]: -3, firstTokens[1]: 1.5]
+        default: params.minTokens = 8; params.stopTokenIDs = Array(firstTokens.prefix(2))
+        }
+        return params
+    }
+
+    /// Each prompt with its own parameters, all submitted at once so the engine batches them.
+    static func generateEach(_ params: [SamplingParams], prompts: [String], on llm: LLM) async throws -> [[Int]] {
+        try await withThrowingTaskGroup(of: (Int, [Int]).self) { group in
+            for (index, (prompt, sampling)) in zip(prompts, params).enumerated() {
+                group.addTask { (index, try await llm.generate([prompt], sampling: sampling)[0].samples[0].tokenIDs) }
+            }
+            var results = [[Int]](repeating: [], count: prompts.count)
+            for try await (index, tokens) in group { results[index] = tokens }
+            return results
         }
     }
 

@@ -1,5 +1,6 @@
 import FloeCUDA
 import FloeEngine
+import FloeRunner
 import FloeTensor
 import Foundation
 
@@ -7,8 +8,13 @@ import Foundation
 /// (`LogitsProcessing.truncatedCandidates`, vLLM's order): greedy rows give the argmax; sampled
 /// rows never leave the kept set, and 40,000 draws (one per step) follow the kept distribution
 /// (chi-square at p = 1e-4); a (seed, step) draw does not depend on the row's place in the batch.
+/// Penalties, logit bias and min_tokens masks (`adjust_logits`) give exactly the host's adjusted
+/// logits and greedy tokens.
 extension OpChecks {
     mutating func deviceSampling() {
+        deviceAdjustments(rows: 24, vocabulary: 128_256)
+        deviceAdjustments(rows: 16, vocabulary: 1000)
+
         // Greedy on a Llama-3-sized row, with a tie: the lower index wins.
         var wide = random.normals(2 * 128_256)
         wide[500] = 50; wide[9_000] = 50; wide[128_256 + 77] = 40
@@ -39,6 +45,56 @@ extension OpChecks {
         let again = gpu.sampleRows(device(reversed, [rows, wideVocabulary]), rows: parameters.reversed())
         report.record("sampling", "draws independent of the batch order", passed: Array(again.reversed()) == tokens,
             "\(zip(again.reversed(), tokens).filter { $0 != $1 }.count) of \(rows) differ")
+    }
+
+    /// Greedy rows with random penalties, logit biases and min_tokens masks, built by
+    /// `RequestSampler.deviceDraw` as the runner builds them, against `RequestSampler.sample` on
+    /// the host, which leaves its adjusted logits in the row: every adjusted logit read back
+    /// after `sampleRows` must equal the host's bit for bit, and every token the host's.
+    /// Penalized tokens come half from each row's top 8, so the penalties change winners.
+    /// Every fourth row has no adjustments and must keep its logits; an id past the vocabulary,
+    /// added to each row, must be ignored.
+    private mutating func deviceAdjustments(rows: Int, vocabulary: Int) {
+        let original = random.normals(rows * vocabulary).map { $0 * 3 }
+        var expected = original, expectedTokens: [Int] = [], parameters: [DeviceSamplingRow] = []
+        var adjustedRows = 0
+        for row in 0..<rows {
+            let range = (row * vocabulary)..<((row + 1) * vocabulary)
+            let top = range.sorted { original[$0] > original[$1] }.prefix(8).map { $0 - range.lowerBound }
+            func pick() -> Int { random.below(2) == 0 ? top[random.below(top.count)] : random.below(vocabulary) }
+            var params = SamplingParams.greedy
+            var prompt: [Int] = [], output: [Int] = [], stops: Set<Int> = []
+            if row % 4 != 0 {
+                params.repetitionPenalty = [1, 1.3, 0.7][random.below(3)]
+                params.frequencyPenalty = [0, 0.5, -0.3][random.below(3)]
+                params.presencePenalty = [0, 0.7, -1.1][random.below(3)]
+                for _ in 0..<random.below(5) { params.logitBias[pick()] = Float(random.normal() * 4) }
+                params.logitBias[vocabulary + 3] = 9
+                params.minTokens = random.below(2) * 30
+                prompt = (0..<40).map { _ in pick() }
+                output = (0..<20).map { _ in pick() }
+                stops = [pick(), pick()]
+            }
+            var sampler = RequestSampler(params: params, seed: 1, promptTokenIDs: prompt, outputTokenIDs: output, stopTokenIDs: stops)
+            var parameter = ModelRunner.deviceRow(sampler.deviceDraw(vocabularySize: vocabulary)!)
+            if !parameter.adjustments.isEmpty {
+                adjustedRows += 1
+                parameter.adjustments.append(LogitAdjustment(token: vocabulary + 5, masked: true))
+            }
+            parameters.append(parameter)
+            expected[range].withUnsafeMutableBufferPointer { expectedTokens.append(sampler.sample($0).tokenID) }
+        }
+        let logits = device(original, [rows, vocabulary])
+        let tokens = gpu.sampleRows(logits, rows: parameters)
+        let adjusted = gpu.readFloats(logits)
+        let differing = zip(adjusted, expected).filter { $0.bitPattern != $1.bitPattern }.count
+        let changed = zip(original, expected).filter { $0.bitPattern != $1.bitPattern }.count
+        let label = "adjustments \(rows)×\(vocabulary) (\(adjustedRows) rows adjusted, \(changed) logits changed)"
+        report.record("sampling", "\(label): adjusted logits", passed: differing == 0 && changed > 0,
+            "\(differing) of \(adjusted.count) logits differ from the host's")
+        let wrongTokens = zip(tokens, expectedTokens).filter { $0 != $1 }.count
+        report.record("sampling", "\(label): greedy tokens", passed: wrongTokens == 0,
+            "\(wrongTokens) of \(rows) tokens differ from the host's: \(tokens) vs \(expectedTokens)")
     }
 
     /// 40,000 draws of one row (steps 0..<40,000) against the host's kept distribution.

@@ -95,22 +95,34 @@ public final class ModelRunner: ModelExecutor {
             }
             return ModelRunnerOutput(sampledTokens: sampled)
         }
-        // Other plain draws (temperature, min-p, top-k, top-p; no drafts) are sampled where the
-        // logits are, when the backend can (a GPU): ids come back instead of 128k floats a row.
-        if promptRows.isEmpty, !Self.hostSamplingForced, let device = model.backend as? any DeviceSampling,
-            sampledRows.allSatisfy({ $0.drafts.isEmpty }) {
-            let draws = sampledRows.map { samplers.plainDraw($0.id) }
-            if draws.allSatisfy({ $0 != nil }) {
+        // Rows without drafts or logprobs are sampled where the logits are, when the backend can
+        // (a GPU), penalties and all: ids come back instead of 128k floats a row. Only the
+        // other rows' logits are downloaded, for the host's sampler.
+        if promptRows.isEmpty, !Self.hostSamplingForced, let device = model.backend as? any DeviceSampling {
+            let vocabulary = model.vocabularySize
+            let draws = sampledRows.map { $0.drafts.isEmpty ? samplers.deviceDraw($0.id, vocabularySize: vocabulary) : nil }
+            if draws.contains(where: { $0 != nil }) {
+                // Rows sampled on the host get a greedy row without adjustments: their logits stay as they are.
                 var rows = [DeviceSamplingRow](repeating: DeviceSamplingRow(temperature: 0, seed: 0, step: 0), count: logitRows.count)
                 for (entry, draw) in zip(sampledRows, draws) {
-                    let draw = draw!
-                    rows[rowOfToken[entry.tokenRow]!] = DeviceSamplingRow(
-                        temperature: draw.temperature, topK: draw.topK, topP: draw.topP, minP: draw.minP,
-                        seed: draw.seed, step: UInt64(draw.outputIndex))
+                    if let draw { rows[rowOfToken[entry.tokenRow]!] = Self.deviceRow(draw) }
                 }
                 let tokens = profiler.measure("sample + wait") { device.sampleRows(logits, rows: rows) }
                 var sampled: [RequestID: [SampledToken]] = [:]
-                for entry in sampledRows { sampled[entry.id] = [samplers.record(entry.id, token: tokens[rowOfToken[entry.tokenRow]!])] }
+                for (entry, draw) in zip(sampledRows, draws) {
+                    if draw != nil {
+                        sampled[entry.id] = [samplers.record(entry.id, token: tokens[rowOfToken[entry.tokenRow]!])]
+                    } else {
+                        // A request's rows (its token's and its drafts') are contiguous.
+                        let first = rowOfToken[entry.tokenRow]!
+                        var values = profiler.measure("logits + wait") {
+                            model.backend.readFloats(logits.slice(first..<(first + entry.drafts.count + 1)))
+                        }
+                        sampled[entry.id] = values.withUnsafeMutableBufferPointer { all in
+                            sampleOnHost(entry, logits: all, vocabulary: vocabulary)
+                        }
+                    }
+                }
                 return ModelRunnerOutput(sampledTokens: sampled)
             }
         }
@@ -121,17 +133,37 @@ public final class ModelRunner: ModelExecutor {
         }
         var sampled: [RequestID: [SampledToken]] = [:]
         values.withUnsafeMutableBufferPointer { all in
-            func logitsRow(ofToken tokenRow: Int) -> UnsafeMutableBufferPointer<Float> {
-                let row = rowOfToken[tokenRow]!
-                return UnsafeMutableBufferPointer(rebasing: all[row * vocabulary..<(row + 1) * vocabulary])
-            }
-            for (id, tokenRow, drafts) in sampledRows {
-                sampled[id] = drafts.isEmpty
-                    ? [samplers.sample(id, logits: logitsRow(ofToken: tokenRow))]
-                    : samplers.verify(id, drafts: drafts) { logitsRow(ofToken: tokenRow + $0) }
+            for entry in sampledRows {
+                let first = rowOfToken[entry.tokenRow]!
+                let rows = UnsafeMutableBufferPointer(rebasing: all[(first * vocabulary)..<((first + entry.drafts.count + 1) * vocabulary)])
+                sampled[entry.id] = sampleOnHost(entry, logits: rows, vocabulary: vocabulary)
             }
         }
         return ModelRunnerOutput(sampledTokens: sampled, promptLogprobs: promptLogprobs)
+    }
+
+    /// Samples one request on the host from `logits`, its rows (its token's, then one per
+    /// draft), which are used as scratch: a plain draw, or the drafts' verification.
+    private func sampleOnHost(
+        _ entry: (id: RequestID, tokenRow: Int, drafts: [Int]), logits: UnsafeMutableBufferPointer<Float>, vocabulary: Int
+    ) -> [SampledToken] {
+        func row(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
+            UnsafeMutableBufferPointer(rebasing: logits[(index * vocabulary)..<((index + 1) * vocabulary)])
+        }
+        return entry.drafts.isEmpty
+            ? [samplers.sample(entry.id, logits: row(0))]
+            : samplers.verify(entry.id, drafts: entry.drafts) { row($0) }
+    }
+
+    /// The device's form of a request's draw.
+    public static func deviceRow(_ draw: RequestSampler.DeviceDraw) -> DeviceSamplingRow {
+        DeviceSamplingRow(
+            temperature: draw.temperature, topK: draw.topK, topP: draw.topP, minP: draw.minP, seed: draw.seed,
+            step: UInt64(draw.outputIndex), repetitionPenalty: draw.repetitionPenalty,
+            frequencyPenalty: draw.frequencyPenalty, presencePenalty: draw.presencePenalty,
+            adjustments: draw.adjustments.map {
+                LogitAdjustment(token: $0.token, outputCount: $0.outputCount, inPrompt: $0.inPrompt, masked: $0.masked, bias: $0.bias)
+            })
     }
 
     /// vLLM's prompt logprobs for the chunk's positions: entry `p` scores prompt token `p`

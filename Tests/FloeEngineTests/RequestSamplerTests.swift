@@ -146,21 +146,78 @@ import Testing
         }
     }
 
-    /// A device may draw a token only when the raw logits and the truncation parameters are all
-    /// it needs; the draw carries the request's seed and output index, and greedy is temperature 0.
-    @Test func plainDrawsOnlyWithoutHistoryOrLogprobs() {
-        func draw(_ params: SamplingParams, output: [Int] = []) -> RequestSampler.PlainDraw? {
-            RequestSampler(params: params, seed: 9, outputTokenIDs: output, stopTokenIDs: [2]).plainDraw
+    /// A device may draw every token whose logprobs are not wanted; the draw carries the
+    /// request's seed, output index and penalties, and greedy is temperature 0.
+    @Test func deviceDrawsUnlessLogprobsAreWanted() {
+        func draw(_ params: SamplingParams, output: [Int] = []) -> RequestSampler.DeviceDraw? {
+            RequestSampler(params: params, seed: 9, outputTokenIDs: output, stopTokenIDs: [2]).deviceDraw(vocabularySize: 100)
         }
         let sampled = draw(SamplingParams(temperature: 0.7, topP: 0.9, topK: 40, minP: 0.05), output: [5, 6])
-        #expect(sampled == RequestSampler.PlainDraw(temperature: 0.7, topK: 40, topP: 0.9, minP: 0.05, seed: 9, outputIndex: 2))
+        #expect(sampled == RequestSampler.DeviceDraw(
+            temperature: 0.7, topK: 40, topP: 0.9, minP: 0.05, seed: 9, outputIndex: 2,
+            repetitionPenalty: 1, frequencyPenalty: 0, presencePenalty: 0, adjustments: []))
         #expect(draw(SamplingParams(temperature: 1.2, topK: 1))?.temperature == 0)
         #expect(draw(SamplingParams(temperature: 0))?.temperature == 0)
-        #expect(draw(SamplingParams(temperature: 1, frequencyPenalty: 0.1)) == nil)
-        #expect(draw(SamplingParams(temperature: 1, repetitionPenalty: 1.1)) == nil)
-        #expect(draw(SamplingParams(temperature: 1, logitBias: [3: 1])) == nil)
+        let penalized = draw(SamplingParams(temperature: 1, repetitionPenalty: 1.1, frequencyPenalty: 0.2, presencePenalty: -0.3))
+        #expect(penalized?.repetitionPenalty == 1.1 && penalized?.frequencyPenalty == 0.2 && penalized?.presencePenalty == -0.3)
+        #expect(draw(SamplingParams(temperature: 1, logitBias: [3: 1])) != nil)
+        #expect(draw(SamplingParams(temperature: 1, minTokens: 3), output: [5]) != nil)
         #expect(draw(SamplingParams(temperature: 1, logprobs: 2)) == nil)
-        #expect(draw(SamplingParams(temperature: 1, minTokens: 3), output: [5]) == nil)
-        #expect(draw(SamplingParams(temperature: 1, minTokens: 3), output: [5, 6, 7]) != nil)
+        #expect(draw(SamplingParams(temperature: 0, logprobs: 0)) == nil)
+    }
+
+    /// One entry per distinct token, merging the prompt (with a repetition penalty), the output
+    /// counts, the logit bias and the min_tokens mask; ids outside the vocabulary are left out.
+    @Test func deviceAdjustmentsMergeEveryTokenOnce() {
+        let params = SamplingParams(
+            temperature: 0, repetitionPenalty: 1.2, frequencyPenalty: 0.5, logitBias: [9: 1.5, 11: -2, 100: 3], minTokens: 4)
+        let sampler = RequestSampler(
+            params: params, seed: 1, promptTokenIDs: [5, 7, 5, 300], outputTokenIDs: [7, 9, 7], stopTokenIDs: [2, 7, 150])
+        #expect(sampler.deviceDraw(vocabularySize: 100)?.adjustments.sorted { $0.token < $1.token } == [
+            .init(token: 2, masked: true),
+            .init(token: 5, inPrompt: true),
+            .init(token: 7, outputCount: 2, inPrompt: true, masked: true),
+            .init(token: 9, outputCount: 1, bias: 1.5),
+            .init(token: 11, bias: -2),
+        ])
+    }
+
+    /// The list follows the request as tokens are accepted: counts grow, and the mask's
+    /// entries go (or lose their mask) once min_tokens tokens exist.
+    @Test func deviceAdjustmentsFollowAcceptedTokens() {
+        var sampler = RequestSampler(
+            params: SamplingParams(temperature: 0, presencePenalty: 0.5, minTokens: 2), seed: 1, outputTokenIDs: [], stopTokenIDs: [2, 3])
+        func sorted() -> [RequestSampler.TokenAdjustment]? {
+            sampler.deviceDraw(vocabularySize: 10)?.adjustments.sorted { $0.token < $1.token }
+        }
+        #expect(sorted() == [.init(token: 2, masked: true), .init(token: 3, masked: true)])
+        sampler.accept(3)
+        #expect(sorted() == [.init(token: 2, masked: true), .init(token: 3, outputCount: 1, masked: true)])
+        sampler.accept(7)
+        #expect(sorted() == [.init(token: 3, outputCount: 1), .init(token: 7, outputCount: 1)])
+        sampler.accept(7)
+        #expect(sorted() == [.init(token: 3, outputCount: 1), .init(token: 7, outputCount: 2)])
+        // Built afresh from the same history: the same entries.
+        let rebuilt = RequestSampler(
+            params: sampler.params, seed: 1, outputTokenIDs: [3, 7, 7], stopTokenIDs: [2, 3])
+        #expect(rebuilt.deviceDraw(vocabularySize: 10)?.adjustments.sorted { $0.token < $1.token } == sorted())
+    }
+
+    /// Prompt tokens count only for the repetition penalty, output tokens only when some
+    /// penalty is set, and the mask only until min_tokens tokens exist (as in `verify`).
+    @Test func deviceAdjustmentsOnlyWhatTheHostApplies() {
+        func adjustments(_ params: SamplingParams, output: [Int]) -> [RequestSampler.TokenAdjustment]? {
+            RequestSampler(params: params, seed: 1, promptTokenIDs: [5, 6], outputTokenIDs: output, stopTokenIDs: [2])
+                .deviceDraw(vocabularySize: 50)?.adjustments.sorted { $0.token < $1.token }
+        }
+        #expect(adjustments(SamplingParams(temperature: 0, frequencyPenalty: 0.5), output: [7, 7]) == [.init(token: 7, outputCount: 2)])
+        #expect(adjustments(SamplingParams(temperature: 0, presencePenalty: 0.5), output: [5]) == [.init(token: 5, outputCount: 1)])
+        #expect(adjustments(SamplingParams(temperature: 0, logitBias: [7: 1]), output: [7, 8]) == [.init(token: 7, bias: 1)])
+        #expect(adjustments(SamplingParams(temperature: 0, minTokens: 2), output: [7]) == [.init(token: 2, masked: true)])
+        #expect(adjustments(SamplingParams(temperature: 0, minTokens: 2), output: [7, 8]) == [])
+        #expect(adjustments(SamplingParams(temperature: 0), output: [7]) == [])
+        #expect(adjustments(SamplingParams(temperature: 0, repetitionPenalty: 2, logitBias: [-1: 1, 50: 2]), output: [49]) == [
+            .init(token: 5, inPrompt: true), .init(token: 6, inPrompt: true), .init(token: 49, outputCount: 1),
+        ])
     }
 }

@@ -10,6 +10,12 @@
 /// token with the largest s − log(−log u) is distributed exactly as softmax(s) over the kept set;
 /// u comes from a counter-based hash of (seed, step, token), so a request's tokens depend only on
 /// its seed and its own output index, never on the batch.
+///
+/// Before that, `adjust_logits` applies a row's history-dependent adjustments (min_tokens mask,
+/// logit bias, repetition/frequency/presence penalties) to its logits in place, with the
+/// host's order and float operations (`RequestSampler.verify`), so a greedy row picks exactly
+/// the host's token. The explicitly rounded intrinsics keep NVRTC from fusing the penalty's
+/// multiply-add into an FMA, which the host does not do.
 enum SamplingKernels {
     static let source = #"""
 struct SampleRow { float temperature, top_p, min_p; int top_k; unsigned long long seed, step; };
@@ -50,6 +56,33 @@ __device__ unsigned threshold_key(const float* x, int cols, float m, float inv_t
         if (kept_total(x, cols, m, inv_t, mid, mass) >= target) lo = mid; else hi = mid - 1;
     }
     return lo;
+}
+
+struct LogitAdjustment { int token, output_count; unsigned flags; float bias; };
+enum { ADJUST_IN_PROMPT = 1, ADJUST_MASKED = 2, ADJUST_BIASED = 4 };
+
+// Block per row; threads stride over the row's entries, at most one per token, so no two
+// threads touch one logit. `words`: rows + 1 entry offsets, then (repetition, frequency,
+// presence) per row, then the entries. Tokens outside [0, cols) are skipped.
+extern "C" __global__ void adjust_logits(float* logits, const unsigned* words, int rows, int cols) {
+    const int row = blockIdx.x;
+    const int* offsets = (const int*)words;
+    const float* penalties = (const float*)(words + rows + 1) + 3 * row;
+    const LogitAdjustment* entries = (const LogitAdjustment*)(words + 4 * rows + 1);
+    const float repetition = penalties[0], frequency = penalties[1], presence = penalties[2];
+    float* x = logits + (size_t)row * cols;
+    for (int e = offsets[row] + threadIdx.x; e < offsets[row + 1]; e += blockDim.x) {
+        const LogitAdjustment a = entries[e];
+        if (a.token < 0 || a.token >= cols) continue;
+        float v = x[a.token];
+        if (a.flags & ADJUST_MASKED) v = -FLOE_INFINITY;
+        if (a.flags & ADJUST_BIASED) v = __fadd_rn(v, a.bias);
+        if (repetition != 1.f && ((a.flags & ADJUST_IN_PROMPT) || a.output_count > 0))
+            v = v > 0.f ? __fdiv_rn(v, repetition) : __fmul_rn(v, repetition);
+        if ((frequency != 0.f || presence != 0.f) && a.output_count > 0)
+            v = __fsub_rn(v, __fadd_rn(__fmul_rn(frequency, (float)a.output_count), presence));
+        x[a.token] = v;
+    }
 }
 
 // Block per row. temperature 0 is greedy (the first index of the largest logit).

@@ -21,8 +21,10 @@ public struct RequestSamplers: Sendable {
     /// Whether request `id`'s next token is the plain argmax of its logits.
     public func isPlainGreedy(_ id: RequestID) -> Bool { samplers[id]?.isPlainGreedy ?? false }
 
-    /// Request `id`'s next draw when a device can make it from the raw logits alone.
-    public func plainDraw(_ id: RequestID) -> RequestSampler.PlainDraw? { samplers[id]?.plainDraw }
+    /// Request `id`'s next draw when a device can make it (see `RequestSampler.deviceDraw`).
+    public func deviceDraw(_ id: RequestID, vocabularySize: Int) -> RequestSampler.DeviceDraw? {
+        samplers[id]?.deviceDraw(vocabularySize: vocabularySize)
+    }
 
     /// Records `token`, picked elsewhere (a device argmax), as request `id`'s next token.
     public mutating func record(_ id: RequestID, token: Int) -> SampledToken {

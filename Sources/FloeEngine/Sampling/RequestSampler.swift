@@ -18,6 +18,10 @@ public struct RequestSampler: Sendable {
     private let minTokensMask: [Int]
     private var outputCounts: [Int: Int] = [:]
     public private(set) var outputCount = 0
+    /// `deviceDraw`'s entries, kept up to date as tokens are accepted, so that a step hands
+    /// them over without rebuilding them (a long prompt under a repetition penalty is
+    /// thousands of entries per request and step).
+    private var adjustments = TokenAdjustments()
 
     /// - Parameters:
     ///   - outputTokenIDs: tokens already generated (a request resumed after preemption).
@@ -27,6 +31,11 @@ public struct RequestSampler: Sendable {
         self.seed = seed
         promptTokens = params.repetitionPenalty != 1 ? Set(promptTokenIDs) : []
         minTokensMask = params.minTokens > 0 ? stopTokenIDs.sorted() : []
+        // The same sets `verify` uses: prompt tokens only with a repetition penalty, output
+        // counts only with some penalty (`accept`), the mask only before min_tokens.
+        for token in promptTokens.sorted() { adjustments.update(token) { $0.inPrompt = true } }
+        for (token, bias) in params.logitBias.sorted(by: { $0.key < $1.key }) { adjustments.update(token) { $0.bias = bias } }
+        for token in minTokensMask { adjustments.update(token) { $0.masked = true } }
         for token in outputTokenIDs { accept(token) }
     }
 
@@ -34,7 +43,13 @@ public struct RequestSampler: Sendable {
     /// speculative draft). `sample` records its own tokens.
     public mutating func accept(_ token: Int) {
         outputCount += 1
-        if params.hasPenalties { outputCounts[token, default: 0] += 1 }
+        if params.hasPenalties {
+            outputCounts[token, default: 0] += 1
+            adjustments.update(token) { $0.outputCount += 1 }
+        }
+        if outputCount == params.minTokens {
+            for token in minTokensMask { adjustments.update(token) { $0.masked = false } }
+        }
     }
 
     /// Whether the next token is just the argmax of the raw logits (greedy, no logprobs,
@@ -44,19 +59,45 @@ public struct RequestSampler: Sendable {
             && outputCount >= params.minTokens
     }
 
-    /// The next draw's parameters when it needs nothing but the raw logits (no logprobs,
-    /// penalties, logit bias or min_tokens mask), so a device can sample it and send back only
-    /// the id; nil otherwise. Greedy requests have temperature 0.
-    public struct PlainDraw: Sendable, Equatable {
+    /// The next draw as a device can make it from the logits, the adjustments its history
+    /// calls for and the truncation parameters, sending back only the id; nil when the row's
+    /// logprobs are wanted (they need the whole row on the host). Greedy requests have
+    /// temperature 0.
+    public struct DeviceDraw: Sendable, Equatable {
         public var temperature: Float, topK: Int, topP: Float, minP: Float
         public var seed: UInt64, outputIndex: Int
+        public var repetitionPenalty: Float, frequencyPenalty: Float, presencePenalty: Float
+        /// One entry per token whose logit changes before the draw, in no particular order.
+        public var adjustments: [TokenAdjustment]
     }
 
-    public var plainDraw: PlainDraw? {
-        guard params.logprobs == nil, !params.hasPenalties, params.logitBias.isEmpty, outputCount >= params.minTokens else { return nil }
-        return PlainDraw(
+    /// One token's part in `verify`'s adjustments: masked (min_tokens), biased, in the prompt
+    /// (for the repetition penalty), and how often in the output (every penalty).
+    public struct TokenAdjustment: Sendable, Equatable {
+        public var token: Int
+        public var outputCount = 0
+        public var inPrompt = false
+        public var masked = false
+        public var bias: Float?
+
+        public init(token: Int, outputCount: Int = 0, inPrompt: Bool = false, masked: Bool = false, bias: Float? = nil) {
+            self.token = token
+            self.outputCount = outputCount
+            self.inPrompt = inPrompt
+            self.masked = masked
+            self.bias = bias
+        }
+    }
+
+    /// The next device draw (see `DeviceDraw`); adjustments of ids outside
+    /// `0..<vocabularySize` are left out, as the host ignores them.
+    public func deviceDraw(vocabularySize: Int) -> DeviceDraw? {
+        guard params.logprobs == nil else { return nil }
+        return DeviceDraw(
             temperature: params.isGreedy ? 0 : params.temperature, topK: params.topK, topP: params.topP, minP: params.minP,
-            seed: seed, outputIndex: outputCount)
+            seed: seed, outputIndex: outputCount, repetitionPenalty: params.repetitionPenalty,
+            frequencyPenalty: params.frequencyPenalty, presencePenalty: params.presencePenalty,
+            adjustments: adjustments.entries(within: 0..<vocabularySize))
     }
 
     /// Picks the next token from `logits` (the buffer is used as scratch and left processed)
@@ -158,4 +199,48 @@ public struct RequestSampler: Sendable {
         for (token, weight) in zip(tokens, weights) { result[token] = logf(weight) - logTotal }
         return result
     }
+}
+
+/// A request's `TokenAdjustment`s, one per token, with an index to update them in place. An
+/// entry left changing nothing (a mask lifted once min_tokens tokens exist) is removed.
+struct TokenAdjustments: Sendable {
+    private var entries: [RequestSampler.TokenAdjustment] = []
+    private var index: [Int: Int] = [:]
+    /// Every token ever listed lies in it, so the common case (all inside the vocabulary)
+    /// hands the array over without a pass.
+    private var tokenRange: ClosedRange<Int>?
+
+    mutating func update(_ token: Int, _ change: (inout RequestSampler.TokenAdjustment) -> Void) {
+        guard let position = index[token] else {
+            var entry = RequestSampler.TokenAdjustment(token: token)
+            change(&entry)
+            guard !entry.isInert else { return }
+            index[token] = entries.count
+            entries.append(entry)
+            tokenRange = tokenRange.map { min($0.lowerBound, token)...max($0.upperBound, token) } ?? token...token
+            return
+        }
+        change(&entries[position])
+        guard entries[position].isInert else { return }
+        // Swap-remove: the last entry takes this one's place.
+        index[token] = nil
+        let last = entries.removeLast()
+        if position < entries.count {
+            entries[position] = last
+            index[last.token] = position
+        }
+    }
+
+    /// The entries whose token is in `vocabulary`.
+    func entries(within vocabulary: Range<Int>) -> [RequestSampler.TokenAdjustment] {
+        guard let tokenRange, !vocabulary.contains(tokenRange.lowerBound) || !vocabulary.contains(tokenRange.upperBound) else {
+            return entries
+        }
+        return entries.filter { vocabulary.contains($0.token) }
+    }
+}
+
+extension RequestSampler.TokenAdjustment {
+    /// Changes no logit.
+    var isInert: Bool { outputCount == 0 && !inPrompt && !masked && bias == nil }
 }
