@@ -27,9 +27,9 @@ public final class LLM: Sendable {
             blockBytes: ModelRunner.blockBytes(model: loaded.model, blockSize: options.blockSize),
             modelMaxPositions: loaded.model.maxPositions)
         self.loaded = loaded
-        engine = try EngineCore(
-            config: config,
-            executor: ModelRunner(model: loaded.model, blockCount: config.blockCount, blockSize: config.blockSize))
+        let runner = ModelRunner(model: loaded.model, blockCount: config.blockCount, blockSize: config.blockSize)
+        try runner.warmUp(maxBatchedTokens: config.maxNumBatchedTokens, maxNumSeqs: config.maxNumSeqs, maxModelLen: config.maxModelLen)
+        engine = try EngineCore(config: config, executor: runner)
     }
 
     deinit { engine.shutDown() }

@@ -197,4 +197,18 @@ final class Lockstep {
         #expect(recorder.recordings >= 1 && recorder.replays >= 10, "\(recorder.recordings) recordings, \(recorder.replays) replays")
         #expect(recorder.faults == [])
     }
+
+    /// The engine records every decode size it can need (up to max_num_seqs = 12: 16, 8, 4, 2
+    /// and 1) while it starts, so the requests' decode steps only replay.
+    @Test func warmUpRecordsEveryDecodeSizeBeforeTheFirstRequest() async throws {
+        let recorder = RecordingCPUBackend(cpu: CPUBackend(threads: 1))
+        let llm = try LLM(
+            model: Stories260KTests.ggufPath, backend: recorder,
+            options: EngineOptions(kvCacheBytes: 8 << 20, maxModelLen: 256, maxNumSeqs: 12))
+        #expect(recorder.recordings == 5 && recorder.replays == 0, "\(recorder.recordings) recordings, \(recorder.replays) replays")
+        let outputs = try await llm.generate(Self.prompts, sampling: SamplingParams(temperature: 0, maxTokens: 8, ignoreEOS: true))
+        #expect(outputs.map(\.samples[0].tokenIDs.count) == [8, 8, 8, 8, 8, 8])
+        #expect(recorder.recordings == 5 && recorder.replays >= 7, "\(recorder.recordings) recordings, \(recorder.replays) replays")
+        #expect(recorder.faults == [])
+    }
 }
