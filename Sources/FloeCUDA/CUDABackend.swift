@@ -140,7 +140,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     /// Weight matrices back to back in the weights' dtype: `linears` multiplies Q, K and V
     /// stored this way as one GEMM.
     public func uploadStacked(_ hosts: [Tensor]) -> [Tensor] {
-        guard hosts.count > 1, hosts.allSatisfy({ $0.location == .host && $0.shape.rank == 2 && $0.dtype != .i32 && $0.shape.last == hosts[0].shape.last })
+        guard tuning.stackedWeights, hosts.count > 1, hosts.allSatisfy({ $0.location == .host && $0.shape.rank == 2 && $0.dtype != .i32 && $0.shape.last == hosts[0].shape.last })
         else { return hosts.map(upload) }
         device.bind()
         let stacked = allocate([hosts.reduce(0) { $0 + $1.shape.rowCount }, hosts[0].shape.last], dtype: weightDType)

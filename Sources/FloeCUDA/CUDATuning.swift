@@ -33,6 +33,9 @@ struct CUDATuning: Sendable {
     /// (`FLOE_CUDA_STACKED_GEMM_MAX_TOKENS`; 0 keeps a GEMM each). At batch 64 cuBLASLt streamed
     /// the 4096-row Q and the 1024-row K/V weights of Llama-3-8B at ~2.0 and ~1.1 TB/s.
     var stackedGEMMMaxTokens = 512
+    /// `uploadStacked` stores its matrices back to back (`FLOE_CUDA_STACKED_WEIGHTS=0`: apart, as
+    /// separate uploads, which also turns the stacked GEMM off).
+    var stackedWeights = true
     /// Kernels written for it start while the kernel before them finishes (programmatic
     /// dependent launch, sm_90+: `DependentLaunch`; `FLOE_CUDA_PDL=0` turns it off).
     var dependentLaunches = true
@@ -52,6 +55,7 @@ struct CUDATuning: Sendable {
         tuning.decodeKeysOverWarps = environment["FLOE_CUDA_DECODE_ATTENTION"] != "grouped-rows"
         tuning.pairedGEMMs = environment["FLOE_CUDA_PAIRED_GEMM"] != "0"
         tuning.dependentLaunches = environment["FLOE_CUDA_PDL"] != "0"
+        tuning.stackedWeights = environment["FLOE_CUDA_STACKED_WEIGHTS"] != "0"
         if let tokens = environment["FLOE_CUDA_STACKED_GEMM_MAX_TOKENS"].flatMap(Int.init) { tuning.stackedGEMMMaxTokens = max(tokens, 0) }
         if let blocks = environment["FLOE_CUDA_DECODE_SPLIT_BLOCKS_PER_SM"].flatMap(Int.init) { tuning.decodeSplitBlocksPerSM = min(max(blocks, 1), 4) }
         return tuning
