@@ -66,6 +66,10 @@ if [[ "$mode" == bench || "$mode" == all ]]; then
     2>&1 | grep -E "^\| pp" | sed 's/pp2048/pp2048 (512-token chunks)/' | tee -a "$out/floe-bench.txt"
   "$floe" bench-offline --device cuda --model "$model" --num-prompts 64 --input-len 128 --output-len 128 \
     --sequential-prompts 1 --json "$out/floe-offline.json" 2>&1 | tee "$out/floe-offline.txt"
+  # Penalized greedy requests: the penalties are applied on the GPU (adjust_logits).
+  echo "penalized (repetition 1.1, frequency 0.2), on the device:" | tee -a "$out/floe-offline.txt"
+  "$floe" bench-offline --device cuda --model "$model" --num-prompts 64 --input-len 128 --output-len 128 --sequential-prompts 0 \
+    --repetition-penalty 1.1 --frequency-penalty 0.2 2>&1 | tail -1 | tee -a "$out/floe-offline.txt"
   # Sampled requests (temperature 1, top-p 0.9): tokens sampled on the GPU, then on the host.
   for where in device host; do
     echo "sampled (temperature 1, top-p 0.9), sampling on the $where:" | tee -a "$out/floe-offline.txt"
