@@ -64,6 +64,8 @@ public struct OpChecks {
         // (3 tokens × 8 heads) keep one warp per 16 rows.
         attention(heads: 16, kvHeads: 2, hd: 64, contexts: (0..<140).map { 3 + $0 * 11 % 90 }, queries: Array(repeating: 3, count: 140))
         attention(heads: 12, kvHeads: 4, hd: 96, contexts: (0..<70).map { 1 + $0 * 29 % 400 }, queries: Array(repeating: 1, count: 70))
+        attention(heads: 4, kvHeads: 2, hd: 32, contexts: (0..<140).map { $0 % 7 == 0 ? 64 * (1 + $0 % 3) : 1 + $0 * 17 % 150 },
+                  queries: Array(repeating: 1, count: 140))                                          // hd 32, contexts of whole tiles
         attention(heads: 32, kvHeads: 8, hd: 128, contexts: (0..<36).map { $0 % 3 == 0 ? 2500 - $0 : 1 + $0 * 7 }, queries: Array(repeating: 1, count: 36))
         attention(heads: 4, kvHeads: 1, hd: 32, contexts: [77, 5], queries: [1, 1])               // hd 32 vector loads
         attention(heads: 8, kvHeads: 2, hd: 256, contexts: [90, 300], queries: [1, 2])            // hd 256 vector loads

@@ -11,7 +11,8 @@ extension ModelRunner {
     /// - one decode step of every recorded batch size up to `maxNumSeqs`, largest first (the
     ///   recordings' activation buffers are sized by the first), each recorded as it runs.
     ///
-    /// Only on backends that record step graphs (GPUs); elsewhere nothing is gained. The KV blocks
+    /// Only on backends that record step graphs (GPUs); elsewhere nothing is gained. With
+    /// `--enforce-eager` the decode steps still run once each, loading their GEMM kernels. The KV blocks
     /// it writes are free before and after (nothing was scheduled yet), and the outputs are dropped.
     public func warmUp(maxBatchedTokens: Int, maxNumSeqs: Int, maxModelLen: Int) throws {
         guard model.backend is any StepGraphRecording, cache.blockCount > 0 else { return }
@@ -20,7 +21,8 @@ extension ModelRunner {
         // Prompts as long as a request may be, as many as fill the step's token budget and the cache.
         let length = max(1, min(maxModelLen, maxBatchedTokens, cache.blockCount * blockSize))
         let blocksEach = (length + blockSize - 1) / blockSize
-        let prompts = max(1, min(maxBatchedTokens / length, cache.blockCount / blocksEach))
+        // No more sequences than a step may hold: the logits' memory is reserved for that many.
+        let prompts = max(1, min(maxBatchedTokens / length, cache.blockCount / blocksEach, maxNumSeqs))
         var sequences: [[Int32]] = []
         for index in 0..<prompts {
             sequences.append((0..<blocksEach).map { Int32(index * blocksEach + $0) })

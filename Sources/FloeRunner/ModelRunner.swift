@@ -109,17 +109,20 @@ public final class ModelRunner: ModelExecutor {
                 }
                 let tokens = profiler.measure("sample + wait") { device.sampleRows(logits, rows: rows) }
                 var sampled: [RequestID: [SampledToken]] = [:]
-                for (entry, draw) in zip(sampledRows, draws) {
-                    if draw != nil {
-                        sampled[entry.id] = [samplers.record(entry.id, token: tokens[rowOfToken[entry.tokenRow]!])]
-                    } else {
-                        // A request's rows (its token's and its drafts') are contiguous.
-                        let first = rowOfToken[entry.tokenRow]!
-                        var values = profiler.measure("logits + wait") {
-                            model.backend.readFloats(logits.slice(first..<(first + entry.drafts.count + 1)))
-                        }
-                        sampled[entry.id] = values.withUnsafeMutableBufferPointer { all in
-                            sampleOnHost(entry, logits: all, vocabulary: vocabulary)
+                for (entry, draw) in zip(sampledRows, draws) where draw != nil {
+                    sampled[entry.id] = [samplers.record(entry.id, token: tokens[rowOfToken[entry.tokenRow]!])]
+                }
+                // The host rows come back in one download: the span from the first to the last
+                // (a request's rows, its token's and its drafts', are contiguous).
+                let hostRows = zip(sampledRows, draws).filter { $1 == nil }.map { entry, _ in
+                    (entry: entry, rows: rowOfToken[entry.tokenRow]!..<(rowOfToken[entry.tokenRow]! + entry.drafts.count + 1))
+                }
+                if let low = hostRows.map(\.rows.lowerBound).min(), let high = hostRows.map(\.rows.upperBound).max() {
+                    var values = profiler.measure("logits + wait") { model.backend.readFloats(logits.slice(low..<high)) }
+                    values.withUnsafeMutableBufferPointer { span in
+                        for (entry, rows) in hostRows {
+                            let own = UnsafeMutableBufferPointer(rebasing: span[((rows.lowerBound - low) * vocabulary)..<((rows.upperBound - low) * vocabulary)])
+                            sampled[entry.id] = sampleOnHost(entry, logits: own, vocabulary: vocabulary)
                         }
                     }
                 }

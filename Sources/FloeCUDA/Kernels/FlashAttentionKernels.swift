@@ -3,7 +3,8 @@
 /// Q/K/V rows.
 ///
 /// One block of 4 warps takes a tile of 64 queries of one head; each warp owns 16 of them. Keys
-/// and values stream through shared memory 64 at a time, double-buffered with `cp.async`. Each
+/// and values stream through shared memory 64 at a time, double-buffered with `cp.async` (the
+/// decode kernels, `flash_decode_paged_*`, keep one stage: see SPLIT_KEYS in the source). Each
 /// warp computes S = Q·Kᵀ for its 16 × 64 scores with `mma.sync` m16n8k16 (16-bit inputs, f32
 /// accumulators), updates an online softmax in registers (base 2, the scale folded in), and
 /// multiplies the probabilities — converted in registers to the A-operand layout, never stored —
@@ -266,7 +267,7 @@ __device__ __forceinline__ void flash_attention_impl(
                 mma_16816<BF>(o[2 * dn + 1], a, b[2], b[3]);
             }
         }
-        __syncthreads();  // the next iteration's load overwrites the other stage
+        __syncthreads();  // the next iteration's load overwrites this stage (SPLIT_KEYS) or the other
     }
 
     float inverse[2];
