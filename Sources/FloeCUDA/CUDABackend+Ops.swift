@@ -101,6 +101,9 @@ extension CUDABackend {
         }
     }
 
+    /// Up to three values as the three words of a kernel parameter struct's array (zeros after).
+    private static func threeWords(_ values: [UInt64]) -> [UInt64] { values + [UInt64](repeating: 0, count: 3 - values.count) }
+
     /// Matrices stored back to back (`uploadStacked`) as one GEMM over all their rows into a
     /// scratch `[n, Σ rows]`, then `split_columns` gives each output its columns and bias. One
     /// wide GEMM streams Q, K and V faster than three narrow ones. False (nothing launched) when
@@ -120,9 +123,8 @@ extension CUDABackend {
         guard matmul.multiply(x: input, weight: weights[0].deviceAddress, bias: nil, output: stacked.deviceAddress,
             rows: n, inFeatures: inFeatures, outFeatures: total, dtype: dtype)
         else { return false }
-        func padded(_ values: [UInt64]) -> [UInt64] { values + [UInt64](repeating: 0, count: 3 - values.count) }
-        let parts = padded(outs.map { $0.deviceAddress }) + padded(biases.map { $0?.deviceAddress ?? 0 })
-            + padded(weights.map { UInt64($0.shape.rowCount) })
+        let parts = Self.threeWords(outs.map { $0.deviceAddress }) + Self.threeWords(biases.map { $0?.deviceAddress ?? 0 })
+            + Self.threeWords(weights.map { UInt64($0.shape.rowCount) })
         module.launch("split_columns", grid: (min((total / 4 + 255) / 256, 64), n, 1), block: 256,
             KernelArguments().pointer(stacked.deviceAddress).structure(parts).int(total))
         stackedGEMMCalls += 1
@@ -210,10 +212,9 @@ extension CUDABackend {
             weights.allSatisfy({ $0.dtype == weights[0].dtype && ($0.dtype == .bf16 || $0.dtype == .f16)
                 && $0.shape.last == inFeatures && $0.deviceAddress % 16 == 0 })
         else { return nil }
-        func padded(_ values: [UInt64]) -> [UInt64] { values + [UInt64](repeating: 0, count: 3 - values.count) }
-        let rows = padded(weights.map { UInt64($0.shape.rowCount) })
-        return padded(weights.map { $0.deviceAddress }) + padded(biases.map { $0?.deviceAddress ?? 0 })
-            + padded(outs.map { $0.deviceAddress }) + [rows[0] | rows[1] << 32, rows[2]]
+        let rows = Self.threeWords(weights.map { UInt64($0.shape.rowCount) })
+        return Self.threeWords(weights.map { $0.deviceAddress }) + Self.threeWords(biases.map { $0?.deviceAddress ?? 0 })
+            + Self.threeWords(outs.map { $0.deviceAddress }) + [rows[0] | rows[1] << 32, rows[2]]
     }
 
     private func launchMultiGEMV(_ x: Tensor, _ first: Tensor, words: [UInt64], totalRows: Int, gated: Bool) {

@@ -166,10 +166,15 @@ public struct OpChecks {
             report.record("ops", "\(label): one GEMM", passed: gpu.stackedGEMMCalls == stackedBefore + 1,
                 "\(gpu.stackedGEMMCalls - stackedBefore) stacked call(s)")
         }
+        compareProjections(outs, x: xRounded, weights: weights.map(\.0), biases: withBiases ? biases : nil) { "\(label) matrix \($0)" }
+    }
+
+    /// Each of `outs` against the reference linear of (bf16-rounded) `x` with its weight and bias.
+    mutating func compareProjections(_ outs: [Tensor], x: Tensor, weights: [Tensor], biases: [[Float]]?, name: (Int) -> String) {
         for (index, out) in outs.enumerated() {
-            let expected = Tensor(zeros: [n, shapes[index]])
-            ReferenceOps.linear(xRounded, weight: weights[index].0, bias: withBiases ? host(biases[index], [shapes[index]]) : nil, into: expected)
-            compare("ops", "\(label) matrix \(index)", gpu.readFloats(out), expected.floats, relative: 1e-5)
+            let width = weights[index].shape.rowCount, expected = Tensor(zeros: [x.shape.rowCount, width])
+            ReferenceOps.linear(x, weight: weights[index], bias: biases.map { host($0[index], [width]) }, into: expected)
+            compare("ops", name(index), gpu.readFloats(out), expected.floats, relative: 1e-5)
         }
     }
 
@@ -201,10 +206,8 @@ public struct OpChecks {
             report.record("ops", "linears n \(n) in \(inFeatures): K and V in one batched GEMM", passed: gpu.pairedGEMMCalls == pairedBefore + 1,
                 "\(gpu.pairedGEMMCalls - pairedBefore) batched call(s)")
         }
-        for (index, out) in outs.enumerated() {
-            let expected = Tensor(zeros: [n, shapes[index]])
-            ReferenceOps.linear(xRounded, weight: weights[index].0, bias: withBiases ? host(biases[index], [shapes[index]]) : nil, into: expected)
-            compare("ops", "linears n \(n) in \(inFeatures) matrix \(index)\(withBiases ? "" : " (no bias)")", gpu.readFloats(out), expected.floats, relative: 1e-5)
+        compareProjections(outs, x: xRounded, weights: weights.map(\.0), biases: withBiases ? biases : nil) {
+            "linears n \(n) in \(inFeatures) matrix \($0)\(withBiases ? "" : " (no bias)")"
         }
         guard withBiases else { return }
         let ff = 3 * inFeatures / 2

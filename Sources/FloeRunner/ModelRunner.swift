@@ -115,7 +115,8 @@ public final class ModelRunner: ModelExecutor {
                 // The host rows come back in one download: the span from the first to the last
                 // (a request's rows, its token's and its drafts', are contiguous).
                 let hostRows = zip(sampledRows, draws).filter { $1 == nil }.map { entry, _ in
-                    (entry: entry, rows: rowOfToken[entry.tokenRow]!..<(rowOfToken[entry.tokenRow]! + entry.drafts.count + 1))
+                    let first = rowOfToken[entry.tokenRow]!
+                    return (entry: entry, rows: first..<(first + entry.drafts.count + 1))
                 }
                 if let low = hostRows.map(\.rows.lowerBound).min(), let high = hostRows.map(\.rows.upperBound).max() {
                     var values = profiler.measure("logits + wait") { model.backend.readFloats(logits.slice(low..<high)) }
