@@ -164,16 +164,42 @@ extension CUDABackend {
         query: Tensor, key: Tensor, value: Tensor, positions: Tensor, inverseFrequencies: Tensor, style: RoPEStyle,
         keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata
     ) {
+        let inputs = RopeInputs(
+            query: query.deviceAddress, key: key.deviceAddress, value: value.deviceAddress,
+            queryStride: query.elementCount / max(query.shape[0], 1), keyValueStride: key.elementCount / max(key.shape[0], 1),
+            queryOut: query.deviceAddress, keyOut: key.deviceAddress)
+        launchRopeAndStoreKV(inputs, tokens: query.shape[0], heads: query.shape[1], kvHeads: key.shape[1], headDim: query.shape[2],
+            positions: positions, inverseFrequencies: inverseFrequencies, style: style, keyCache: keyCache, valueCache: valueCache,
+            metadata: metadata)
+    }
+
+    /// The `rope_store_kv` kernel's `RopeInputs`: where each row's q, k and v are read (plus
+    /// their biases, when given) and where the rotated q and k (and v, when `valueOut` is set)
+    /// are written.
+    struct RopeInputs {
+        var query: UInt64, key: UInt64, value: UInt64
+        var queryStride: Int, keyValueStride: Int
+        var queryBias: UInt64 = 0, keyBias: UInt64 = 0, valueBias: UInt64 = 0
+        var queryOut: UInt64, keyOut: UInt64, valueOut: UInt64 = 0
+
+        var words: [UInt64] {
+            [query, key, value, UInt64(queryStride), UInt64(keyValueStride), queryBias, keyBias, valueBias, queryOut, keyOut, valueOut]
+        }
+    }
+
+    func launchRopeAndStoreKV(
+        _ inputs: RopeInputs, tokens n: Int, heads: Int, kvHeads: Int, headDim hd: Int, positions: Tensor, inverseFrequencies: Tensor,
+        style: RoPEStyle, keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata
+    ) {
         device.bind()
         precondition(keyCache.dtype == .bf16 && valueCache.dtype == .bf16, "the CUDA KV cache is bf16 (kvCacheDType)")
-        let n = query.shape[0], heads = query.shape[1], kvHeads = key.shape[1], hd = query.shape[2]
         precondition(hd <= 256, "CUDA RoPE supports head sizes up to 256, got \(hd)")  // the kernel's shared cos/sin table
         let meta = deviceMetadata(metadata)
         // Few tokens (decode) spread each token's pairs over several blocks.
         let pairs = (heads + kvHeads) * hd / 2
         let parts = n >= device.multiprocessorCount ? 1 : min((pairs + 127) / 128, max(1, 2 * device.multiprocessorCount / n))
         module.launch("rope_store_kv", grid: (n, parts, 1), block: parts > 1 ? 128 : Self.rowThreads(pairs),
-            KernelArguments().tensor(query).tensor(key).tensor(value).tensor(positions).tensor(inverseFrequencies)
+            KernelArguments().structure(inputs.words).tensor(positions).tensor(inverseFrequencies)
                 .int(heads).int(kvHeads).int(hd).int(style == .interleaved ? 1 : 0).tensor(keyCache).tensor(valueCache).pointer(meta.slots))
     }
 
@@ -238,7 +264,8 @@ extension CUDABackend {
         let keysOverWarps = tuning.decodeKeysOverWarps && meta.decodeTileMaxTokens * group <= 16
         func launch(tiles: CUdeviceptr, count: Int, grouped: Bool) {
             let decode = grouped && keysOverWarps
-            let name = (decode ? "flash_decode_paged_" : "flash_attention_paged_") + String(hd)
+            let name = (decode ? (tuning.decodeSplitLoads ? "flash_decode_paged_" : "flash_decode_paged_joint_") : "flash_attention_paged_")
+                + String(hd)
             let sharedBytes = decode ? FlashAttentionKernels.decodeSharedBytes(headDim: hd) : FlashAttentionKernels.sharedBytes(headDim: hd)
             if sharedBytes > 48 << 10 { allowDynamicSharedMemory(name, bytes: sharedBytes) }
             var arguments = KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache).pointer(tiles).pointer(meta.tables)

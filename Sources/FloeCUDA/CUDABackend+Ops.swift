@@ -105,30 +105,36 @@ extension CUDABackend {
     private static func threeWords(_ values: [UInt64]) -> [UInt64] { values + [UInt64](repeating: 0, count: 3 - values.count) }
 
     /// Matrices stored back to back (`uploadStacked`) as one GEMM over all their rows into a
-    /// scratch `[n, Σ rows]`, then `split_columns` gives each output its columns and bias. One
-    /// wide GEMM streams Q, K and V faster than three narrow ones. False (nothing launched) when
-    /// the weights are not adjacent 16-bit matrices of one width, an output is not a 16-byte
-    /// aligned f32 `[n, rows]` with rows a multiple of 4, or cuBLASLt has no plan.
-    private func stackedGEMM(input: CUdeviceptr, rows n: Int, weights: [Tensor], biases: [Tensor?], into outs: [Tensor]) -> Bool {
-        guard let matmul, n <= tuning.stackedGEMMMaxTokens, (2...3).contains(weights.count) else { return false }
+    /// scratch `[n, Σ rows]` f32, returned (nil, nothing launched, when the weights are not
+    /// adjacent 16-bit matrices of one width, an output is not a 16-byte aligned f32 `[n, rows]`
+    /// with rows a multiple of 4, or cuBLASLt has no plan). One wide GEMM streams Q, K and V
+    /// faster than three narrow ones; `split_columns` (`linears`) or `rope_store_kv`
+    /// (`projectQKVAndStoreKV`) then give each output its columns and bias.
+    private func stackedGEMM(input: CUdeviceptr, rows n: Int, weights: [Tensor], biases: [Tensor?], into outs: [Tensor]) -> Storage? {
+        guard let matmul, n <= tuning.stackedGEMMMaxTokens, (2...3).contains(weights.count) else { return nil }
         let dtype = weights[0].dtype, inFeatures = weights[0].shape.last
         guard dtype == .bf16 || dtype == .f16,
             weights.allSatisfy({ $0.dtype == dtype && $0.shape.last == inFeatures && $0.shape.rowCount % 4 == 0 }),
             zip(weights, weights.dropFirst()).allSatisfy({ $0.deviceAddress + CUdeviceptr($0.byteCount) == $1.deviceAddress }),
             zip(weights, outs).allSatisfy({ $1.dtype == .f32 && $1.elementCount == n * $0.shape.rowCount && $1.deviceAddress % 16 == 0 }),
             biases.allSatisfy({ $0 == nil || ($0!.dtype == .f32 && $0!.deviceAddress % 16 == 0) })
-        else { return false }
+        else { return nil }
         let total = weights.reduce(0) { $0 + $1.shape.rowCount }
         let stacked = scratchBuffer("stacked-projection", bytes: n * total * 4)
         guard matmul.multiply(x: input, weight: weights[0].deviceAddress, bias: nil, output: stacked.deviceAddress,
             rows: n, inFeatures: inFeatures, outFeatures: total, dtype: dtype)
-        else { return false }
+        else { return nil }
+        stackedGEMMCalls += 1
+        return stacked
+    }
+
+    /// `stackedGEMM`'s output split into `outs`, each with its bias.
+    private func splitColumns(_ stacked: Storage, rows n: Int, biases: [Tensor?], into outs: [Tensor]) {
+        let widths = outs.map { $0.elementCount / n }, total = widths.reduce(0, +)
         let parts = Self.threeWords(outs.map { $0.deviceAddress }) + Self.threeWords(biases.map { $0?.deviceAddress ?? 0 })
-            + Self.threeWords(weights.map { UInt64($0.shape.rowCount) })
+            + Self.threeWords(widths.map { UInt64($0) })
         module.launch("split_columns", grid: (min((total / 4 + 255) / 256, 64), n, 1), block: 256,
             KernelArguments().pointer(stacked.deviceAddress).structure(parts).int(total))
-        stackedGEMMCalls += 1
-        return true
     }
 
     /// Two of `weights` (K and V of a Q/K/V projection) that one batched cuBLASLt call can take:
@@ -160,21 +166,11 @@ extension CUDABackend {
         if sharesGEMMInput(x, weights) {
             device.bind()
             let input = gemmInput(x, weightDType: weights[0].dtype)
-            if stackedGEMM(input: input, rows: x.shape.rowCount, weights: weights, biases: biases, into: outs) { return }
-            var done = Set<Int>()
-            if let (first, second) = pairableGEMMs(weights: weights, biases: biases, outs: outs),
-                let matmul, matmul.multiplyPair(
-                    x: input, firstWeight: weights[first].deviceAddress,
-                    weightStride: Int64(weights[second].deviceAddress - weights[first].deviceAddress) / 2,
-                    output: outs[first].deviceAddress, outputStride: Int64(outs[second].deviceAddress - outs[first].deviceAddress) / 4,
-                    rows: x.shape.rowCount, inFeatures: weights[first].shape.last, outFeatures: weights[first].shape.rowCount,
-                    dtype: weights[first].dtype, outputDType: .f32)
-            {
-                done = [first, second]
-                pairedGEMMCalls += 1
-            }
-            for (index, weight) in weights.enumerated() where !done.contains(index) {
-                gemm(input: input, rows: x.shape.rowCount, weight: weight, bias: biases[index], into: outs[index])
+            let n = x.shape.rowCount
+            if let stacked = stackedGEMM(input: input, rows: n, weights: weights, biases: biases, into: outs) {
+                splitColumns(stacked, rows: n, biases: biases, into: outs)
+            } else {
+                separateGEMMs(input: input, rows: n, weights: weights, biases: biases, into: outs)
             }
             return
         }
@@ -183,6 +179,58 @@ extension CUDABackend {
             return
         }
         launchMultiGEMV(x, weights[0], words: words, totalRows: outs.reduce(0) { $0 + $1.shape.last }, gated: false)
+    }
+
+    /// Same-input matrices through cuBLASLt apart: a batched call for a pairable two (K and V),
+    /// one GEMM for each other.
+    private func separateGEMMs(input: CUdeviceptr, rows n: Int, weights: [Tensor], biases: [Tensor?], into outs: [Tensor]) {
+        var done = Set<Int>()
+        if let (first, second) = pairableGEMMs(weights: weights, biases: biases, outs: outs),
+            let matmul, matmul.multiplyPair(
+                x: input, firstWeight: weights[first].deviceAddress,
+                weightStride: Int64(weights[second].deviceAddress - weights[first].deviceAddress) / 2,
+                output: outs[first].deviceAddress, outputStride: Int64(outs[second].deviceAddress - outs[first].deviceAddress) / 4,
+                rows: n, inFeatures: weights[first].shape.last, outFeatures: weights[first].shape.rowCount,
+                dtype: weights[first].dtype, outputDType: .f32)
+        {
+            done = [first, second]
+            pairedGEMMCalls += 1
+        }
+        for (index, weight) in weights.enumerated() where !done.contains(index) {
+            gemm(input: input, rows: n, weight: weight, bias: biases[index], into: outs[index])
+        }
+    }
+
+    /// With the stacked Q/K/V GEMM, `rope_store_kv` reads its output's columns and biases
+    /// directly: the split is no pass of its own (one kernel less per layer).
+    public func projectQKVAndStoreKV(
+        _ x: Tensor, weights: [Tensor], biases: [Tensor?], query: Tensor, key: Tensor, value: Tensor, positions: Tensor,
+        inverseFrequencies: Tensor, style: RoPEStyle, keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata
+    ) {
+        let n = x.shape.rowCount
+        let outs = [query, key, value].map { $0.reshaped([n, $0.elementCount / max(n, 1)]) }
+        guard weights.count == 3, sharesGEMMInput(x, weights) else {
+            linears(x, weights: weights, biases: biases, into: outs)
+            return ropeAndStoreKV(query: query, key: key, value: value, positions: positions, inverseFrequencies: inverseFrequencies,
+                style: style, keyCache: keyCache, valueCache: valueCache, metadata: metadata)
+        }
+        device.bind()
+        let input = gemmInput(x, weightDType: weights[0].dtype)
+        guard let stacked = stackedGEMM(input: input, rows: n, weights: weights, biases: biases, into: outs) else {
+            separateGEMMs(input: input, rows: n, weights: weights, biases: biases, into: outs)
+            return ropeAndStoreKV(query: query, key: key, value: value, positions: positions, inverseFrequencies: inverseFrequencies,
+                style: style, keyCache: keyCache, valueCache: valueCache, metadata: metadata)
+        }
+        let widths = outs.map { $0.shape.last }, total = widths.reduce(0, +)
+        let base = stacked.deviceAddress
+        let inputs = RopeInputs(
+            query: base, key: base + UInt64(widths[0] * 4), value: base + UInt64((widths[0] + widths[1]) * 4),
+            queryStride: total, keyValueStride: total,
+            queryBias: biases[0]?.deviceAddress ?? 0, keyBias: biases[1]?.deviceAddress ?? 0, valueBias: biases[2]?.deviceAddress ?? 0,
+            queryOut: query.deviceAddress, keyOut: key.deviceAddress, valueOut: value.deviceAddress)
+        launchRopeAndStoreKV(inputs, tokens: n, heads: query.shape[1], kvHeads: key.shape[1], headDim: query.shape[2],
+            positions: positions, inverseFrequencies: inverseFrequencies, style: style, keyCache: keyCache, valueCache: valueCache,
+            metadata: metadata)
     }
 
     public func gatedLinear(_ x: Tensor, gate: Tensor, up: Tensor, scratch: Tensor, into out: Tensor) {

@@ -25,6 +25,10 @@ struct CUDATuning: Sendable {
     /// (`FLOE_CUDA_DECODE_ATTENTION=grouped-rows`): 30.1 against 42.1 µs per layer for 64 decodes
     /// of ~130 keys (the paged kernel: 40.2), Llama-3-8B shape on an H100.
     var decodeKeysOverWarps = true
+    /// The decode kernel loads a key tile's keys and values as two copy groups, overlapping
+    /// the values' load with the scores and the next keys' with the value product
+    /// (`FLOE_CUDA_DECODE_ATTENTION=joint-loads`: one group, waited for before any math).
+    var decodeSplitLoads = true
     /// Same-shaped GEMMs sharing an input (gate and up; K and V) go to cuBLASLt as one batched
     /// call (`FLOE_CUDA_PAIRED_GEMM=0` keeps one call each).
     var pairedGEMMs = true
@@ -45,6 +49,12 @@ struct CUDATuning: Sendable {
     /// is 128 keys, one chunk for each of the four warps (two of them idled with two blocks per
     /// SM): 166.6 and 166.5 vs 165.2 and 165.4 tok/s, alternated on one H100.
     var decodeSplitBlocksPerSM = 1
+    /// cuBLASLt plans of at most this many rows time the heuristic's candidates and keep the
+    /// fastest (`CublasLtMatmul+Tuning`; `FLOE_CUDA_GEMM_TUNING_MAX_ROWS`, 0 keeps the
+    /// heuristic's first pick everywhere). The largest recorded decode step has 256 rows.
+    var gemmTuningMaxRows = 256
+    /// Each tuning prints its candidates' times (`FLOE_CUDA_GEMM_TUNING_LOG=1`).
+    var logsGEMMTuning = false
 
     static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> CUDATuning {
         var tuning = CUDATuning()
@@ -54,11 +64,14 @@ struct CUDATuning: Sendable {
         tuning.encoderAttentionOnCUDACores = environment["FLOE_CUDA_ENCODER_ATTENTION"] == "tiled"
         tuning.flashDecodeAttention = environment["FLOE_CUDA_DECODE_ATTENTION"] != "paged"
         tuning.decodeKeysOverWarps = environment["FLOE_CUDA_DECODE_ATTENTION"] != "grouped-rows"
+        tuning.decodeSplitLoads = environment["FLOE_CUDA_DECODE_ATTENTION"] != "joint-loads"
         tuning.pairedGEMMs = environment["FLOE_CUDA_PAIRED_GEMM"] != "0"
         tuning.dependentLaunches = environment["FLOE_CUDA_PDL"] != "0"
         tuning.stackedWeights = environment["FLOE_CUDA_STACKED_WEIGHTS"] != "0"
         if let tokens = environment["FLOE_CUDA_STACKED_GEMM_MAX_TOKENS"].flatMap(Int.init) { tuning.stackedGEMMMaxTokens = max(tokens, 0) }
         if let blocks = environment["FLOE_CUDA_DECODE_SPLIT_BLOCKS_PER_SM"].flatMap(Int.init) { tuning.decodeSplitBlocksPerSM = min(max(blocks, 1), 4) }
+        if let rows = environment["FLOE_CUDA_GEMM_TUNING_MAX_ROWS"].flatMap(Int.init) { tuning.gemmTuningMaxRows = max(rows, 0) }
+        tuning.logsGEMMTuning = environment["FLOE_CUDA_GEMM_TUNING_LOG"] == "1"
         return tuning
     }
 }

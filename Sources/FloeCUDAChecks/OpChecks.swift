@@ -31,6 +31,14 @@ public struct OpChecks {
         for (n, inF, withBiases) in [(1, 576, false), (9, 64, true), (64, 4096, false), (130, 576, true)] {
             stackedProjections(n: n, in: inF, biases: withBiases)
         }
+        // (tokens, heads, KV heads, head size, biases, style): the GEMV path, the stacked GEMM
+        // rotated and stored straight from its output, the Llama-3-8B shape of a decode step.
+        for (n, heads, kvHeads, hd, withBiases, style) in [
+            (1, 8, 2, 64, true, RoPEStyle.halves), (9, 8, 2, 64, true, .interleaved), (64, 32, 8, 128, false, .halves),
+            (130, 14, 2, 64, true, .halves),
+        ] {
+            projectQKVAndStoreKV(n: n, heads: heads, kvHeads: kvHeads, hd: hd, biases: withBiases, style: style)
+        }
         for (n, heads, hd) in [(1, 9, 64), (7, 14, 64), (5, 8, 8), (3, 32, 128)] {
             rope(n: n, heads: heads, hd: hd, style: .halves)
             rope(n: n, heads: heads, hd: hd, style: .interleaved)
@@ -362,6 +370,55 @@ public struct OpChecks {
             inverseFrequencies: gpu.upload(frequenciesHost), style: style, keyCache: keyCache, valueCache: valueCache, metadata: metadata)
         let label = "ropeAndStoreKV \(style) heads \(heads)/\(kvHeads) hd \(hd) n \(n)"
         compare("ops", label + " query", gpu.readFloats(deviceQ), hostQ.floats, relative: 1e-6)
+        compare("ops", label + " key cache", bf16Floats(gpu.readBytes(keyCache)), hostKC.floats, relative: 4e-3)
+        compare("ops", label + " value cache", bf16Floats(gpu.readBytes(valueCache)), hostVC.floats, relative: 4e-3)
+    }
+
+    /// Q/K/V projections, RoPE and the cache write as one op (`projectQKVAndStoreKV`: with more
+    /// than `gemvMaxTokens` rows one stacked GEMM whose output `rope_store_kv` reads) against the
+    /// reference's linears, rope, rope, storeKV.
+    mutating func projectQKVAndStoreKV(n: Int, heads: Int, kvHeads: Int, hd: Int, biases withBiases: Bool, style: RoPEStyle) {
+        let d = heads * hd, widths = [heads * hd, kvHeads * hd, kvHeads * hd]
+        let weights = widths.map { bf16Weights([$0, d]) }
+        let biases = widths.map { random.normals($0) }
+        let x = random.normals(n * d)
+        let blockSize = 16, blocks = (n + blockSize - 1) / blockSize + 1, slots = blocks * blockSize
+        let table = (0..<blocks).map { Int32($0) }.shuffled(using: &random)
+        let metadata = AttentionMetadata(sequences: [.init(queryTokens: 0..<n, contextLength: n, blockTable: table)], blockSize: blockSize)
+        let positions = (0..<n).map { Int32($0 * 7 + 3) }
+        let frequencies = (0..<hd / 2).map { Float(pow(500_000.0, -2.0 * Double($0) / Double(hd))) }
+        let positionsHost = Tensor(int32: positions, shape: [n]), frequenciesHost = host(frequencies, [hd / 2])
+
+        let xRounded = host(x.map { Float(bf16Bits: $0.bf16Bits) }, [n, d])
+        let expected = widths.map { Tensor(zeros: [n, $0]) }
+        for index in 0..<3 {
+            ReferenceOps.linear(xRounded, weight: weights[index].0, bias: withBiases ? host(biases[index], [widths[index]]) : nil,
+                into: expected[index])
+        }
+        let hostQ = expected[0].reshaped([n, heads, hd]), hostK = expected[1].reshaped([n, kvHeads, hd])
+        let hostKC = Tensor(zeros: [slots, kvHeads, hd]), hostVC = Tensor(zeros: [slots, kvHeads, hd])
+        ReferenceOps.rope(hostQ, positions: positionsHost, inverseFrequencies: frequenciesHost, style: style)
+        ReferenceOps.rope(hostK, positions: positionsHost, inverseFrequencies: frequenciesHost, style: style)
+        ReferenceOps.storeKV(key: hostK, value: expected[2].reshaped([n, kvHeads, hd]), keyCache: hostKC, valueCache: hostVC,
+            metadata: metadata)
+
+        let outs = [poisoned([n, heads, hd]), poisoned([n, kvHeads, hd]), poisoned([n, kvHeads, hd])]
+        let positionsDevice = gpu.allocate([n], dtype: .i32)
+        gpu.write(positions, into: positionsDevice)
+        let keyCache = gpu.allocate([slots, kvHeads, hd], dtype: .bf16), valueCache = gpu.allocate([slots, kvHeads, hd], dtype: .bf16)
+        let stackedBefore = gpu.stackedGEMMCalls
+        gpu.projectQKVAndStoreKV(device(x, [n, d]), weights: gpu.uploadStacked(weights.map(\.0)),
+            biases: widths.indices.map { withBiases ? gpu.upload(host(biases[$0], [widths[$0]])) : nil },
+            query: outs[0], key: outs[1], value: outs[2], positions: positionsDevice, inverseFrequencies: gpu.upload(frequenciesHost),
+            style: style, keyCache: keyCache, valueCache: valueCache, metadata: metadata)
+        let label = "projectQKVAndStoreKV \(style) n \(n) heads \(heads)/\(kvHeads) hd \(hd)\(withBiases ? " +bias" : "")"
+        if n > gpu.gemvMaxTokens {
+            report.record("ops", "\(label): one GEMM", passed: gpu.stackedGEMMCalls == stackedBefore + 1,
+                "\(gpu.stackedGEMMCalls - stackedBefore) stacked call(s)")
+        }
+        compare("ops", label + " query", gpu.readFloats(outs[0]), hostQ.floats, relative: 1e-5)
+        compare("ops", label + " key", gpu.readFloats(outs[1]), hostK.floats, relative: 1e-5)
+        compare("ops", label + " value", gpu.readFloats(outs[2]), expected[2].floats, relative: 1e-5)
         compare("ops", label + " key cache", bf16Floats(gpu.readBytes(keyCache)), hostKC.floats, relative: 4e-3)
         compare("ops", label + " value cache", bf16Floats(gpu.readBytes(valueCache)), hostVC.floats, relative: 4e-3)
     }

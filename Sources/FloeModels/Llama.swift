@@ -117,15 +117,15 @@ public final class LlamaModel: CausalLM, @unchecked Sendable {
         for (index, layer) in layers.enumerated() {
             // `normed` holds this layer's attention-norm output (made by the previous layer's
             // fused residual add), so each residual add and the norm after it are one op.
-            // Column-parallel, so no all-reduce: one op for the three projections.
-            backend.linears(
-                normed, weights: [layer.query.weight, layer.key.weight, layer.value.weight],
-                biases: [layer.query.bias, layer.key.bias, layer.value.bias], into: [q, k, v])
+            // Column-parallel, so no all-reduce: one op for the three projections, their
+            // rotation and the cache write.
             let q3 = q.reshaped([n, localHeads, hd]), k3 = k.reshaped([n, localKVHeads, hd])
             let v3 = v.reshaped([n, localKVHeads, hd])
-            backend.ropeAndStoreKV(
-                query: q3, key: k3, value: v3, positions: positions, inverseFrequencies: inverseFrequencies,
-                style: ropeStyle, keyCache: cache.keys[index], valueCache: cache.values[index], metadata: batch.attention)
+            backend.projectQKVAndStoreKV(
+                normed, weights: [layer.query.weight, layer.key.weight, layer.value.weight],
+                biases: [layer.query.bias, layer.key.bias, layer.value.bias], query: q3, key: k3, value: v3, positions: positions,
+                inverseFrequencies: inverseFrequencies, style: ropeStyle, keyCache: cache.keys[index], valueCache: cache.values[index],
+                metadata: batch.attention)
             backend.attention(
                 query: q3, keyCache: cache.keys[index], valueCache: cache.values[index], metadata: batch.attention,
                 scale: 1 / Float(hd).squareRoot(), into: attended.reshaped([n, localHeads, hd]))

@@ -62,6 +62,13 @@ public protocol Backend: AnyObject, Sendable {
     func ropeAndStoreKV(
         query: Tensor, key: Tensor, value: Tensor, positions: Tensor, inverseFrequencies: Tensor, style: RoPEStyle,
         keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata)
+    /// A step's attention inputs from its normed hidden states `x` `[n, d]`: `linears` of
+    /// Q/K/V (`weights` and `biases` in that order) into `query` `[n, heads, hd]`, `key` and
+    /// `value` `[n, kvHeads, hd]`, then `ropeAndStoreKV` on them. The default runs the two ops;
+    /// a GPU whose Q/K/V GEMM is one stacked product rotates and stores straight from its output.
+    func projectQKVAndStoreKV(
+        _ x: Tensor, weights: [Tensor], biases: [Tensor?], query: Tensor, key: Tensor, value: Tensor, positions: Tensor,
+        inverseFrequencies: Tensor, style: RoPEStyle, keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata)
     /// `out = silu(gate) * up`, elementwise.
     func siluMul(gate: Tensor, up: Tensor, into out: Tensor)
     /// `out = a + b`, elementwise (out may alias a).
@@ -119,6 +126,16 @@ extension Backend {
         rope(query, positions: positions, inverseFrequencies: inverseFrequencies, style: style)
         rope(key, positions: positions, inverseFrequencies: inverseFrequencies, style: style)
         storeKV(key: key, value: value, keyCache: keyCache, valueCache: valueCache, metadata: metadata)
+    }
+
+    public func projectQKVAndStoreKV(
+        _ x: Tensor, weights: [Tensor], biases: [Tensor?], query: Tensor, key: Tensor, value: Tensor, positions: Tensor,
+        inverseFrequencies: Tensor, style: RoPEStyle, keyCache: Tensor, valueCache: Tensor, metadata: AttentionMetadata
+    ) {
+        let n = x.shape.rowCount
+        linears(x, weights: weights, biases: biases, into: [query, key, value].map { $0.reshaped([n, $0.elementCount / max(n, 1)]) })
+        ropeAndStoreKV(query: query, key: key, value: value, positions: positions, inverseFrequencies: inverseFrequencies, style: style,
+            keyCache: keyCache, valueCache: valueCache, metadata: metadata)
     }
 
     public func addRMSNorm(residual: Tensor, delta: Tensor, weight: Tensor, epsilon: Float, into out: Tensor) {

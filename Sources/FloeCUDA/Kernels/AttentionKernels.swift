@@ -49,17 +49,31 @@ extern "C" __global__ void store_kv(const float* key, const float* value, u16* k
 // RoPE on the token's query and key heads, then its rotated key and its value into the bf16
 // caches at its slot: blockIdx.x is the token, and the gridDim.y blocks of a token share its
 // pairs and values (one block per token left a decode step's single token to one SM).
-extern "C" __global__ void rope_store_kv(float* q, float* k, const float* v, const int* positions, const float* inverse_frequencies,
+//
+// The inputs are read from `in` — for row t, q at in.q + t · in.q_stride, k and v at in.k/in.v +
+// t · in.kv_stride, each plus its bias when given — and the rotated q and k (and v, when in.v_out
+// is set) written to the outputs: separate tensors rotated in place (the outputs are the inputs),
+// or the columns of one stacked Q/K/V GEMM's output, which this kernel then also splits.
+struct RopeInputs {
+    const float* q; const float* k; const float* v;
+    long long q_stride, kv_stride;
+    const float* q_bias; const float* k_bias; const float* v_bias;
+    float* q_out; float* k_out; float* v_out;
+};
+extern "C" __global__ void rope_store_kv(RopeInputs in, const int* positions, const float* inverse_frequencies,
                                          int heads, int kv_heads, int hd, int interleaved,
                                          u16* key_cache, u16* value_cache, const int* slots) {
     dependent_launch_wait();
     dependent_launch_trigger();
-    if (slots[blockIdx.x] < 0) return;  // a row that only pads a recorded batch: nothing to store
+    const int token = blockIdx.x;
+    // A row that only pads a recorded batch stores nothing (its outputs are still written).
+    const long long slot_index = slots[token];
     const int half = hd / 2, width = kv_heads * hd;
-    const float position = (float)positions[blockIdx.x];
-    const size_t slot = (size_t)slots[blockIdx.x];
-    float* qt = q + (size_t)blockIdx.x * heads * hd;
-    float* kt = k + (size_t)blockIdx.x * width;
+    const float position = (float)positions[token];
+    const float* qt = in.q + (size_t)token * in.q_stride;
+    const float* kt = in.k + (size_t)token * in.kv_stride;
+    float* qo = in.q_out + (size_t)token * heads * hd;
+    float* ko = in.k_out + (size_t)token * width;
     const int first = blockIdx.y * blockDim.x + threadIdx.x, stride = gridDim.y * blockDim.x;
     // The angle depends on the pair only, not the head: one double sincos per pair, shared by
     // every head (per head it was 40 per pair for an 8B model, the kernel's main cost).
@@ -69,19 +83,29 @@ extern "C" __global__ void rope_store_kv(float* q, float* k, const float* v, con
         const int head = index / half, i = index - head * half;
         const float c = cosines[i], s = sines[i];
         const int a = interleaved ? 2 * i : i, b = interleaved ? 2 * i + 1 : i + half;
-        float* h = head < heads ? qt + head * hd : kt + (head - heads) * hd;
-        const float x0 = h[a], x1 = h[b];
+        const bool is_query = head < heads;
+        const int column = (is_query ? head : head - heads) * hd;
+        const float* source = (is_query ? qt : kt) + column;
+        const float* bias = is_query ? in.q_bias : in.k_bias;
+        float x0 = source[a], x1 = source[b];
+        if (bias) { x0 += bias[column + a]; x1 += bias[column + b]; }
         const float y0 = x0 * c - x1 * s, y1 = x0 * s + x1 * c;
-        h[a] = y0;
-        h[b] = y1;
-        if (head >= heads) {
-            u16* cached = key_cache + slot * width + (size_t)(head - heads) * hd;
+        float* target = (is_query ? qo : ko) + column;
+        target[a] = y0;
+        target[b] = y1;
+        if (!is_query && slot_index >= 0) {
+            u16* cached = key_cache + (size_t)slot_index * width + column;
             cached[a] = f32_to_bf16(y0);
             cached[b] = f32_to_bf16(y1);
         }
     }
-    const float* vt = v + (size_t)blockIdx.x * width;
-    for (int i = first; i < width; i += stride) value_cache[slot * width + i] = f32_to_bf16(vt[i]);
+    if (slot_index < 0 && !in.v_out) return;
+    const float* vt = in.v + (size_t)token * in.kv_stride;
+    for (int i = first; i < width; i += stride) {
+        const float value = in.v_bias ? vt[i] + in.v_bias[i] : vt[i];
+        if (in.v_out) in.v_out[(size_t)token * width + i] = value;
+        if (slot_index >= 0) value_cache[(size_t)slot_index * width + i] = f32_to_bf16(value);
+    }
 }
 
 // 16 bytes global → shared without passing through registers (sm_80+); the copies of a thread

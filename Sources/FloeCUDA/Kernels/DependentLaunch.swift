@@ -17,6 +17,7 @@ enum DependentLaunch {
         "rms_norm", "rms_norm_copy_bf16", "rms_norm_copy_f16", "add_rms_norm", "add_rms_norm_copy_bf16", "add_rms_norm_copy_f16",
         "rope_store_kv", "attention_combine", "split_columns",
         "flash_decode_paged_32", "flash_decode_paged_64", "flash_decode_paged_96", "flash_decode_paged_128",
+        "flash_decode_paged_joint_32", "flash_decode_paged_joint_64", "flash_decode_paged_joint_96", "flash_decode_paged_joint_128",
         "paged_attention_32", "paged_attention_64", "paged_attention_128", "paged_attention_256",
     ]
 

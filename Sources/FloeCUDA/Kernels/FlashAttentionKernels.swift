@@ -91,7 +91,7 @@ __device__ __forceinline__ float fast_exp2(float x) { float y; asm("ex2.approx.f
 // its own 16 keys of each 64-key tile, with its own online softmax; the four partial results are
 // merged through shared memory at the end. Otherwise three of the four warps would hold no row
 // and one warp would do all of a decode tile's math.
-template <int HD, bool BF, bool PAGED, bool SPLIT_KEYS = false>
+template <int HD, bool BF, bool PAGED, bool SPLIT_KEYS = false, bool SPLIT_STAGES = false>
 __device__ __forceinline__ void flash_attention_impl(
     const void* q_source, const u16* k_source, const u16* v_source, const float* q_bias, const float* v_bias,
     const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int q_stride, int kv_stride,
@@ -117,6 +117,38 @@ __device__ __forceinline__ void flash_attention_impl(
     const int key_tiles = (kv_end + FA_KEYS - 1) / FA_KEYS;
     const int r_lo = (SPLIT_KEYS ? 0 : warp * 16) + g, r_hi = r_lo + 8;
     constexpr int NT = SPLIT_KEYS ? 2 : 8;  // 8-key score tiles per warp and key tile
+
+    // Key tile `index` into stage `stage`: 16-byte cp.async pieces, zeros past the visible keys
+    // (a value row of garbage times a zero probability could still make a NaN). `parts`: 1 the
+    // keys, 2 the values, 3 both.
+    auto load_tile = [&](int index, int stage, int parts) {
+        u16* ks = fa_shared + stage * 2 * FA_KEYS * STRIDE;
+        u16* vs = ks + FA_KEYS * STRIDE;
+        for (int c = threadIdx.x; c < FA_KEYS * CHUNKS; c += blockDim.x) {
+            const int r = c / CHUNKS, part = c - r * CHUNKS, j = index * FA_KEYS + r;
+            u16* kd = ks + r * STRIDE + part * 8;
+            u16* vd = vs + r * STRIDE + part * 8;
+            if (j < kv_end) {
+                size_t row;
+                if constexpr (PAGED) row = (size_t)tables[kv_base + j / block_size] * block_size + j % block_size;
+                else row = (size_t)(kv_base + j);
+                const size_t at = row * kv_stride + (size_t)kvh * HD + part * 8;
+                if (parts & 1) cp_async16(kd, k_source + at);
+                if (parts & 2) cp_async16(vd, v_source + at);
+            } else {
+                if (parts & 1) *reinterpret_cast<uint4*>(kd) = make_uint4(0, 0, 0, 0);
+                if (parts & 2) *reinterpret_cast<uint4*>(vd) = make_uint4(0, 0, 0, 0);
+            }
+        }
+    };
+    // SPLIT_STAGES (decode): the first tile's keys and values are two copy groups, issued before
+    // the queries load so that the two latencies overlap.
+    if (SPLIT_STAGES && key_tiles > 0) {
+        load_tile(0, 0, 1);
+        cp_async_commit();
+        load_tile(0, 0, 2);
+        cp_async_commit();
+    }
 
     // This warp's 16 query rows as A fragments, for every k-step of the head dimension.
     unsigned qa[KSTEPS][4];
@@ -146,29 +178,6 @@ __device__ __forceinline__ void flash_attention_impl(
         }
     }
 
-    // Key tile `index` into stage `stage`: 16-byte cp.async pieces, zeros past the visible keys
-    // (a value row of garbage times a zero probability could still make a NaN).
-    auto load_tile = [&](int index, int stage) {
-        u16* ks = fa_shared + stage * 2 * FA_KEYS * STRIDE;
-        u16* vs = ks + FA_KEYS * STRIDE;
-        for (int c = threadIdx.x; c < FA_KEYS * CHUNKS; c += blockDim.x) {
-            const int r = c / CHUNKS, part = c - r * CHUNKS, j = index * FA_KEYS + r;
-            u16* kd = ks + r * STRIDE + part * 8;
-            u16* vd = vs + r * STRIDE + part * 8;
-            if (j < kv_end) {
-                size_t row;
-                if constexpr (PAGED) row = (size_t)tables[kv_base + j / block_size] * block_size + j % block_size;
-                else row = (size_t)(kv_base + j);
-                const size_t at = row * kv_stride + (size_t)kvh * HD + part * 8;
-                cp_async16(kd, k_source + at);
-                cp_async16(vd, v_source + at);
-            } else {
-                *reinterpret_cast<uint4*>(kd) = make_uint4(0, 0, 0, 0);
-                *reinterpret_cast<uint4*>(vd) = make_uint4(0, 0, 0, 0);
-            }
-        }
-    };
-
     float o[DTILES][4];
 #pragma unroll
     for (int d = 0; d < DTILES; d++) o[d][0] = o[d][1] = o[d][2] = o[d][3] = 0.f;
@@ -179,14 +188,21 @@ __device__ __forceinline__ void flash_attention_impl(
     // SM and a batch of 64 decodes × 8 KV heads runs in one wave; the other blocks hide the loads.
     // Splitting the keys over more blocks (merged like the paged kernel's split-K) was slower at
     // 64 decodes of ~130 keys: 40.2 + 4.6 µs per layer with two splits, against 30.1 µs.
-    if (!SPLIT_KEYS && key_tiles > 0) load_tile(0, 0);
+    //
+    // SPLIT_STAGES (decode, one stage) overlaps the loads with the math all the same: a tile's
+    // values load while its scores and softmax are computed, and the next tile's keys while its
+    // values are multiplied — the keys and values of a tile are separate copy groups, each
+    // buffer refilled as soon as every warp is done with it.
+    if (!SPLIT_KEYS && key_tiles > 0) load_tile(0, 0, 3);
     if (!SPLIT_KEYS) cp_async_commit();
     for (int it = 0; it < key_tiles; it++) {
-        if constexpr (SPLIT_KEYS) {
-            load_tile(it, 0);
+        if constexpr (SPLIT_STAGES) {
+            cp_async_wait_one();  // this tile's keys (its values may still be in flight)
+        } else if constexpr (SPLIT_KEYS) {
+            load_tile(it, 0, 3);
             cp_async_wait_all();
         } else {
-            if (it + 1 < key_tiles) load_tile(it + 1, (it + 1) & 1);
+            if (it + 1 < key_tiles) load_tile(it + 1, (it + 1) & 1, 3);
             cp_async_commit();
             cp_async_wait_one();
         }
@@ -252,6 +268,13 @@ __device__ __forceinline__ void flash_attention_impl(
         }
         l[0] += sum[0];
         l[1] += sum[1];
+        if constexpr (SPLIT_STAGES) {
+            __syncthreads();  // every warp has read the keys: the buffer takes the next tile's
+            if (it + 1 < key_tiles) load_tile(it + 1, 0, 1);
+            cp_async_commit();    // (an empty group after the last tile keeps the count)
+            cp_async_wait_one();  // this tile's values
+            __syncthreads();
+        }
 
         // O += P · V: the score tiles 2kk and 2kk + 1 are exactly the A fragment of k-step kk;
         // one ldmatrix.x4.trans gives the B fragments of two 8-wide output tiles.
@@ -268,6 +291,12 @@ __device__ __forceinline__ void flash_attention_impl(
             }
         }
         __syncthreads();  // the next iteration's load overwrites this stage (SPLIT_KEYS) or the other
+        if constexpr (SPLIT_STAGES) {
+            if (it + 1 < key_tiles) {
+                load_tile(it + 1, 0, 2);
+                cp_async_commit();
+            }
+        }
     }
 
     float inverse[2];
@@ -347,17 +376,22 @@ FLOE_FLASH_PAGED(flash_attention_paged_128, 128, 3)
 
 // Decode tiles of at most 16 (token, head) rows, grouped by KV head, keys split over the warps.
 // Four blocks an SM (128 registers, no spill at head size 128).
-#define FLOE_FLASH_DECODE(NAME, HD) \
+#define FLOE_FLASH_DECODE(NAME, HD, STAGES) \
     extern "C" __global__ void __launch_bounds__(128, 4) NAME(const float* q, const u16* key_cache, const u16* value_cache, \
         const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int block_size, float scale_log2) { \
         dependent_launch_wait(); \
         dependent_launch_trigger(); \
-        flash_attention_impl<HD, true, true, true>(q, key_cache, value_cache, nullptr, nullptr, tiles, tables, out32, out16, heads, kv_heads, \
-            heads * HD, kv_heads * HD, block_size, scale_log2, 1, 1); }
-FLOE_FLASH_DECODE(flash_decode_paged_32, 32)
-FLOE_FLASH_DECODE(flash_decode_paged_64, 64)
-FLOE_FLASH_DECODE(flash_decode_paged_96, 96)
-FLOE_FLASH_DECODE(flash_decode_paged_128, 128)
+        flash_attention_impl<HD, true, true, true, STAGES>(q, key_cache, value_cache, nullptr, nullptr, tiles, tables, out32, out16, heads, \
+            kv_heads, heads * HD, kv_heads * HD, block_size, scale_log2, 1, 1); }
+FLOE_FLASH_DECODE(flash_decode_paged_32, 32, true)
+FLOE_FLASH_DECODE(flash_decode_paged_64, 64, true)
+FLOE_FLASH_DECODE(flash_decode_paged_96, 96, true)
+FLOE_FLASH_DECODE(flash_decode_paged_128, 128, true)
+// Keys and values as one copy group, waited for before any math (FLOE_CUDA_DECODE_ATTENTION=joint-loads).
+FLOE_FLASH_DECODE(flash_decode_paged_joint_32, 32, false)
+FLOE_FLASH_DECODE(flash_decode_paged_joint_64, 64, false)
+FLOE_FLASH_DECODE(flash_decode_paged_joint_96, 96, false)
+FLOE_FLASH_DECODE(flash_decode_paged_joint_128, 128, false)
 
 // Packed rows [token][q | k | v], each heads · HD wide; bidirectional.
 #define FLOE_FLASH_PACKED(NAME, HD, BF) \
