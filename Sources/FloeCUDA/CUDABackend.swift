@@ -73,7 +73,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         cubin = try compiler.compile(KernelSource.all, architecture: device.architecture)
         module = try CUDAModule(device: device, cubin: cubin)
         module.dependentLaunches = tuning.dependentLaunches && device.supportsDependentLaunch
-        matmul = try Self.makeMatmul(device: device, allocator: allocator, tuning: tuning)
+        matmul = try device.libraries.cublasLt.map { try CublasLtMatmul(lt: $0, device: device, allocator: allocator) }
     }
 
     /// A second backend on `original`'s GPU and context that can run `original`'s uploaded
@@ -98,14 +98,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         cubin = original.cubin
         module = try CUDAModule(device: device, cubin: cubin)
         module.dependentLaunches = tuning.dependentLaunches && device.supportsDependentLaunch
-        matmul = try Self.makeMatmul(device: device, allocator: allocator, tuning: tuning)
-    }
-
-    private static func makeMatmul(device: CUDADevice, allocator: CUDAAllocator, tuning: CUDATuning) throws -> CublasLtMatmul? {
-        try device.libraries.cublasLt.map {
-            try CublasLtMatmul(lt: $0, device: device, allocator: allocator, tuningMaxRows: tuning.gemmTuningMaxRows,
-                logsTuning: tuning.logsGEMMTuning)
-        }
+        matmul = try device.libraries.cublasLt.map { try CublasLtMatmul(lt: $0, device: device, allocator: allocator) }
     }
 
     // MARK: Memory

@@ -49,12 +49,6 @@ struct CUDATuning: Sendable {
     /// is 128 keys, one chunk for each of the four warps (two of them idled with two blocks per
     /// SM): 166.6 and 166.5 vs 165.2 and 165.4 tok/s, alternated on one H100.
     var decodeSplitBlocksPerSM = 1
-    /// cuBLASLt plans of at most this many rows time the heuristic's candidates and keep the
-    /// fastest (`CublasLtMatmul+Tuning`; `FLOE_CUDA_GEMM_TUNING_MAX_ROWS`, 0 keeps the
-    /// heuristic's first pick everywhere). The largest recorded decode step has 256 rows.
-    var gemmTuningMaxRows = 256
-    /// Each tuning prints its candidates' times (`FLOE_CUDA_GEMM_TUNING_LOG=1`).
-    var logsGEMMTuning = false
 
     static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> CUDATuning {
         var tuning = CUDATuning()
@@ -70,8 +64,6 @@ struct CUDATuning: Sendable {
         tuning.stackedWeights = environment["FLOE_CUDA_STACKED_WEIGHTS"] != "0"
         if let tokens = environment["FLOE_CUDA_STACKED_GEMM_MAX_TOKENS"].flatMap(Int.init) { tuning.stackedGEMMMaxTokens = max(tokens, 0) }
         if let blocks = environment["FLOE_CUDA_DECODE_SPLIT_BLOCKS_PER_SM"].flatMap(Int.init) { tuning.decodeSplitBlocksPerSM = min(max(blocks, 1), 4) }
-        if let rows = environment["FLOE_CUDA_GEMM_TUNING_MAX_ROWS"].flatMap(Int.init) { tuning.gemmTuningMaxRows = max(rows, 0) }
-        tuning.logsGEMMTuning = environment["FLOE_CUDA_GEMM_TUNING_LOG"] == "1"
         return tuning
     }
 }

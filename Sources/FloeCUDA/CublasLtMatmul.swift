@@ -3,19 +3,18 @@ import Foundation
 import FloeTensor
 
 /// `y [n, out] (f32) = x [n, in] (16-bit) · W [out, in] (16-bit)ᵀ` through cuBLASLt, with the
-/// algorithm chosen once per shape: cuBLASLt's heuristic's first, or for few rows the fastest
-/// of its candidates timed on the GPU (`CublasLtMatmul+Tuning`).
+/// algorithm chosen once per shape by cuBLASLt's heuristic.
 ///
 /// cuBLAS is column-major: row-major W [out, in] is the column-major in × out matrix, used
 /// transposed; row-major x [n, in] is column-major in × n; row-major y [n, out] is column-major
 /// out × n. So D (m = out, n, k = in) = Aᵀ · B.
 final class CublasLtMatmul: @unchecked Sendable {
-    struct Plan {
+    private struct Plan {
         let description: cublasLtMatmulDesc_t
         let a: cublasLtMatrixLayout_t, b: cublasLtMatrixLayout_t, d: cublasLtMatrixLayout_t
-        var algorithm: cublasLtMatmulAlgo_t
+        let algorithm: cublasLtMatmulAlgo_t
     }
-    struct Key: Hashable {
+    private struct Key: Hashable {
         let rows: Int, inFeatures: Int, outFeatures: Int, dtype: DType
         /// The plan adds a bias vector in the GEMM's epilogue (`multiply(…, bias:)`).
         var biasEpilogue = false
@@ -29,23 +28,17 @@ final class CublasLtMatmul: @unchecked Sendable {
     }
 
     private let lt: FloeCublasLt
-    let device: CUDADevice
+    private let device: CUDADevice
     private let handle: cublasLtHandle_t
     private let workspace: Storage
     private var plans: [Key: Plan] = [:]
-    /// Plans of at most this many rows time the heuristic's candidates (0: never).
-    let tuningMaxRows: Int
-    /// Each tuning's timings go to standard error.
-    let logsTuning: Bool
     /// Plans (shape, epilogue, output type) for which cuBLASLt offered no algorithm, or whose
     /// algorithm failed: the fallible `multiply` answers false for them at once.
     private var unavailable: Set<Key> = []
 
-    init(lt: FloeCublasLt, device: CUDADevice, allocator: CUDAAllocator, tuningMaxRows: Int = 0, logsTuning: Bool = false) throws {
+    init(lt: FloeCublasLt, device: CUDADevice, allocator: CUDAAllocator) throws {
         self.lt = lt
         self.device = device
-        self.tuningMaxRows = tuningMaxRows
-        self.logsTuning = logsTuning
         var handle: cublasLtHandle_t?
         try Self.check(lt.cublasLtCreate(&handle), "cublasLtCreate")
         self.handle = handle!
@@ -57,8 +50,7 @@ final class CublasLtMatmul: @unchecked Sendable {
     func multiply(x: UInt64, weight: UInt64, output: UInt64, rows: Int, inFeatures: Int, outFeatures: Int, dtype: DType) {
         let plan: Plan
         do {
-            plan = try self.plan(Key(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, dtype: dtype),
-                operands: (x, weight, output))
+            plan = try self.plan(Key(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, dtype: dtype))
         } catch {
             fatalError("\(error)")
         }
@@ -102,7 +94,7 @@ final class CublasLtMatmul: @unchecked Sendable {
         if unavailable.contains(key) { return false }
         let plan: Plan
         do {
-            plan = try self.plan(key, bias: bias ?? 0, operands: (x, weight, output))
+            plan = try self.plan(key, bias: bias ?? 0)
         } catch {
             unavailable.insert(key)
             return false
@@ -125,7 +117,7 @@ final class CublasLtMatmul: @unchecked Sendable {
     }
 
     /// D = Aᵀ·B with `plan` on the device's stream (queued, not waited for).
-    func run(_ plan: Plan, x: UInt64, weight: UInt64, output: UInt64) -> cublasStatus_t {
+    private func run(_ plan: Plan, x: UInt64, weight: UInt64, output: UInt64) -> cublasStatus_t {
         var alpha: Float = 1, beta: Float = 0
         var algorithm = plan.algorithm
         device.noteStreamWork()
@@ -138,9 +130,7 @@ final class CublasLtMatmul: @unchecked Sendable {
         }
     }
 
-    /// `key`'s plan, made the first time: `operands` (x, weight, output, the caller's) are what
-    /// a tuning times its candidates on.
-    private func plan(_ key: Key, bias: UInt64 = 0, operands: (x: UInt64, weight: UInt64, output: UInt64)) throws -> Plan {
+    private func plan(_ key: Key, bias: UInt64 = 0) throws -> Plan {
         if let plan = plans[key] { return plan }
         let inputType: Int32 = key.dtype == .f16 ? Int32(FLOE_CUDA_R_16F) : key.dtype == .f32 ? Int32(FLOE_CUDA_R_32F) : Int32(FLOE_CUDA_R_16BF)
         var description: cublasLtMatmulDesc_t?
@@ -179,19 +169,13 @@ final class CublasLtMatmul: @unchecked Sendable {
         defer { _ = lt.cublasLtMatmulPreferenceDestroy(preference) }
         var workspaceLimit = UInt64(Self.workspaceBytes)
         try Self.check(lt.cublasLtMatmulPreferenceSetAttribute(preference, Int32(FLOE_CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES), &workspaceLimit, 8), "workspace preference")
-        let tunes = key.rows <= tuningMaxRows && !device.isCapturing
-        var results = [cublasLtMatmulHeuristicResult_t](repeating: .init(), count: tunes ? Self.tuningCandidates : 1)
+        var result = cublasLtMatmulHeuristicResult_t()
         var returned: Int32 = 0
-        try Self.check(lt.cublasLtMatmulAlgoGetHeuristic(handle, description, a, b, d, d, preference, Int32(results.count), &results, &returned),
-            "cublasLtMatmulAlgoGetHeuristic")
-        let candidates = results.prefix(Int(returned)).filter { $0.state == 0 }.map(\.algo)
-        guard let first = candidates.first else {
+        try Self.check(lt.cublasLtMatmulAlgoGetHeuristic(handle, description, a, b, d, d, preference, 1, &result, &returned), "cublasLtMatmulAlgoGetHeuristic")
+        guard returned > 0 else {
             throw CUDAError("cuBLASLt has no algorithm for \(key.rows)×\(key.inFeatures) · \(key.outFeatures)×\(key.inFeatures)ᵀ in \(key.dtype)")
         }
-        var plan = Plan(description: description!, a: a!, b: b!, d: d!, algorithm: first)
-        if candidates.count > 1 {
-            plan.algorithm = fastest(of: candidates, for: plan, key: key, operands: operands)
-        }
+        let plan = Plan(description: description!, a: a!, b: b!, d: d!, algorithm: result.algo)
         plans[key] = plan
         return plan
     }
