@@ -65,7 +65,8 @@ extension CUDABackend {
     /// grouped mode: a block per sequence and KV head must fill the GPU on its own, since the
     /// mode has no split-K.
     func decodesTakeFlash(sequences: Int, headDim: Int, kvHeads: Int) -> Bool {
-        tuning.flashDecodeAttention && FlashAttentionKernels.supports(headDim: headDim) && sequences * kvHeads >= 2 * device.multiprocessorCount
+        tuning.flashDecodeAttention && FlashAttentionKernels.supports(headDim: headDim)
+            && sequences * kvHeads >= tuning.flashDecodeMinBlocksPerSM * device.multiprocessorCount
     }
 
     /// The device copy of `metadata`, uploading it only when it differs from the last one.

@@ -25,6 +25,9 @@ struct CUDATuning: Sendable {
     /// (`FLOE_CUDA_DECODE_ATTENTION=grouped-rows`): 30.1 against 42.1 µs per layer for 64 decodes
     /// of ~130 keys (the paged kernel: 40.2), Llama-3-8B shape on an H100.
     var decodeKeysOverWarps = true
+    /// Decodes take the flash kernel's grouped mode when they make this many blocks (sequences ×
+    /// KV heads) per SM (`FLOE_CUDA_FLASH_DECODE_MIN_BLOCKS_PER_SM`, 0...8).
+    var flashDecodeMinBlocksPerSM = 2
     /// The decode kernel loads a key tile's keys and values as two copy groups, overlapping
     /// the values' load with the scores and the next keys' with the value product
     /// (`FLOE_CUDA_DECODE_ATTENTION=joint-loads`: one group, waited for before any math).
@@ -58,6 +61,7 @@ struct CUDATuning: Sendable {
         tuning.encoderAttentionOnCUDACores = environment["FLOE_CUDA_ENCODER_ATTENTION"] == "tiled"
         tuning.flashDecodeAttention = environment["FLOE_CUDA_DECODE_ATTENTION"] != "paged"
         tuning.decodeKeysOverWarps = environment["FLOE_CUDA_DECODE_ATTENTION"] != "grouped-rows"
+        if let blocks = environment["FLOE_CUDA_FLASH_DECODE_MIN_BLOCKS_PER_SM"].flatMap(Int.init) { tuning.flashDecodeMinBlocksPerSM = min(max(blocks, 0), 8) }
         tuning.decodeSplitLoads = environment["FLOE_CUDA_DECODE_ATTENTION"] != "joint-loads"
         tuning.pairedGEMMs = environment["FLOE_CUDA_PAIRED_GEMM"] != "0"
         tuning.dependentLaunches = environment["FLOE_CUDA_PDL"] != "0"

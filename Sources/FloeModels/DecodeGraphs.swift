@@ -75,12 +75,13 @@ final class DecodeGraphs<Scratch> {
         let (capacity, buffers) = scratch!
         let blocksPerSequence = min((maxPositions + cache.blockSize - 1) / cache.blockSize, cache.blockCount)
         let padded = Self.padded(batch, to: size, layout: .init(maxTokens: capacity, blocksPerSequence: blocksPerSequence))
-        stage(padded, buffers)
+        let profiler = StepProfiler.shared
         let rows = 0..<batch.tokens.count
+        profiler.measure("graph: stage inputs") { stage(padded, buffers) }
         if let recording = recordings[size] {
-            backend.stage(padded.attention)
+            profiler.measure("graph: stage metadata") { backend.stage(padded.attention) }
             if recording.graph.isReplayable {
-                recording.graph.replay()
+                profiler.measure("graph: replay") { recording.graph.replay() }
                 return recording.logits.slice(rows)
             }
             // The backend's metadata buffer was replaced (a larger layout, perhaps another

@@ -28,7 +28,10 @@ public final class LLM: Sendable {
             modelMaxPositions: loaded.model.maxPositions)
         self.loaded = loaded
         let runner = ModelRunner(model: loaded.model, blockCount: config.blockCount, blockSize: config.blockSize)
-        try runner.warmUp(maxBatchedTokens: config.maxNumBatchedTokens, maxNumSeqs: config.maxNumSeqs, maxModelLen: config.maxModelLen)
+        // FLOE_WARM_UP=0 skips it: a kernel profiler (Nsight Compute) then sees only the work itself.
+        if ProcessInfo.processInfo.environment["FLOE_WARM_UP"] != "0" {
+            try runner.warmUp(maxBatchedTokens: config.maxNumBatchedTokens, maxNumSeqs: config.maxNumSeqs, maxModelLen: config.maxModelLen)
+        }
         engine = try EngineCore(config: config, executor: runner)
     }
 

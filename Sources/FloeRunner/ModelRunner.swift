@@ -12,6 +12,8 @@ public final class ModelRunner: ModelExecutor {
     private var samplers = RequestSamplers()
     /// Prompts of running requests that asked for prompt logprobs, and how many top entries.
     private var promptLogprobRequests: [RequestID: (prompt: [Int], topCount: Int)] = [:]
+    /// When the last step returned (profiling only: the host time between steps).
+    private var previousStepEnd: ContinuousClock.Instant?
     /// `FLOE_HOST_SAMPLING=1` samples every token on the host (logits downloaded), to compare
     /// with device sampling.
     static let hostSamplingForced = ProcessInfo.processInfo.environment["FLOE_HOST_SAMPLING"] == "1"
@@ -28,10 +30,20 @@ public final class ModelRunner: ModelExecutor {
     }
 
     public func execute(_ output: SchedulerOutput) throws -> ModelRunnerOutput {
-        try StepProfiler.shared.measure("step (runner)") { () throws -> ModelRunnerOutput in try executeStep(output) }
+        let profiler = StepProfiler.shared
+        guard profiler.enabled else { return try executeStep(output) }
+        let start = ContinuousClock.now
+        if let previousEnd = previousStepEnd { profiler.add("between steps", seconds: Self.seconds(start - previousEnd)) }
+        defer { previousStepEnd = ContinuousClock.now }
+        return try profiler.measure("step (runner)") { () throws -> ModelRunnerOutput in try executeStep(output) }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     private func executeStep(_ output: SchedulerOutput) throws -> ModelRunnerOutput {
+        let stepStart = StepProfiler.shared.enabled ? ContinuousClock.now : nil
         samplers.prepare(for: output)
         for id in output.finishedRequestIDs + output.preemptedRequestIDs { promptLogprobRequests[id] = nil }
         for request in output.scheduled {
@@ -74,6 +86,7 @@ public final class ModelRunner: ModelExecutor {
             attention: AttentionMetadata(sequences: sequences, blockSize: cache.blockSize),
             logitRows: logitRows.isEmpty ? [tokens.count - 1] : logitRows)
         let profiler = StepProfiler.shared
+        if let stepStart { profiler.add("batch (host)", seconds: Self.seconds(ContinuousClock.now - stepStart)) }
         let logits = try profiler.measure("forward (enqueue)") { () throws -> Tensor in try model.forward(batch, cache: cache) }
         guard !logitRows.isEmpty else { return ModelRunnerOutput(sampledTokens: [:]) }
 

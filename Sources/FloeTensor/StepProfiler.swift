@@ -3,8 +3,11 @@ import Synchronization
 
 /// Host time spent in each phase of model steps, for finding where a step's time goes on a
 /// device whose kernels run asynchronously (the GPU): with `FLOE_PROFILE_STEPS=1` the model
-/// runner times its whole step, the model's forward (enqueueing kernels) and waiting for the
-/// device's result, the CUDA backend its kernel launches and cuBLASLt calls; the totals go to
+/// runner times its whole step, the host time between its steps (the engine's scheduling and
+/// output handling, during which the device idles), building the step's batch, the model's
+/// forward (enqueueing kernels; for a recorded decode step, staging its inputs and replaying the
+/// graph) and waiting for the device's result, the CUDA backend its kernel launches and
+/// cuBLASLt calls; the totals go to
 /// standard error when the process exits. Off, each measurement costs one branch.
 public final class StepProfiler: Sendable {
     public static let shared = StepProfiler(enabled: ProcessInfo.processInfo.environment["FLOE_PROFILE_STEPS"] == "1")
@@ -28,6 +31,12 @@ public final class StepProfiler: Sendable {
             totals.withLock { $0["\(phase)", default: (0, 0)].calls += 1; $0["\(phase)", default: (0, 0)].seconds += seconds }
         }
         return try body()
+    }
+
+    /// Adds `seconds`, measured elsewhere, to `phase`.
+    public func add(_ phase: StaticString, seconds: Double) {
+        guard enabled else { return }
+        totals.withLock { $0["\(phase)", default: (0, 0)].calls += 1; $0["\(phase)", default: (0, 0)].seconds += seconds }
     }
 
     /// The totals so far, one line per phase, largest first.
