@@ -50,23 +50,26 @@ extension CUDABackend {
         queries >= AttentionKernels.flashMinimumQueries && FlashAttentionKernels.supports(headDim: headDim)
     }
 
-    /// Whether a step with these per-sequence query counts runs any of its attention in the
-    /// flash kernel (bf16 queries and probabilities): prefill chunks, or decodes in its grouped
-    /// mode when they fill the GPU. For checks, which compare at bf16 tolerance then.
-    public func attentionUsesFlash(queries: [Int], headDim: Int, kvHeads: Int) -> Bool {
+    /// Whether a step with these per-sequence query counts and context lengths runs any of its
+    /// attention in the flash kernel (bf16 queries and probabilities): prefill chunks, or decodes
+    /// in its grouped mode. For checks, which compare at bf16 tolerance then.
+    public func attentionUsesFlash(queries: [Int], contexts: [Int], headDim: Int, kvHeads: Int) -> Bool {
         guard FlashAttentionKernels.supports(headDim: headDim) else { return false }
         if queries.contains(where: { Self.usesFlashAttention(queries: $0, headDim: headDim) }) { return true }
-        let rest = queries.filter { $0 < AttentionKernels.flashMinimumQueries }
-        return !rest.isEmpty && rest.allSatisfy { $0 <= AttentionKernels.flashDecodeMaxTokens }
-            && decodesTakeFlash(sequences: rest.count, headDim: headDim, kvHeads: kvHeads)
+        let rest = queries.indices.filter { queries[$0] < AttentionKernels.flashMinimumQueries }
+        return !rest.isEmpty && rest.allSatisfy { queries[$0] <= AttentionKernels.flashDecodeMaxTokens }
+            && decodesTakeFlash(sequences: rest.count, maxKeys: contexts.max() ?? 0, headDim: headDim, kvHeads: kvHeads)
     }
 
-    /// Whether `sequences` decodes (each within `flashDecodeMaxTokens`) take the flash kernel's
-    /// grouped mode: a block per sequence and KV head must fill the GPU on its own, since the
-    /// mode has no split-K.
-    func decodesTakeFlash(sequences: Int, headDim: Int, kvHeads: Int) -> Bool {
+    /// Whether `sequences` decodes (each within `flashDecodeMaxTokens`) of at most `maxKeys` keys
+    /// take the flash kernel's grouped mode, which has no split-K (a block per sequence and KV
+    /// head): when those blocks fill the GPU on their own, or when the keys are so few
+    /// (`flashDecodeShortKeys`) that one block reads them as fast as a split would, without the
+    /// split's combine pass. A recorded step's `maxKeys` is the longest context its layout allows.
+    func decodesTakeFlash(sequences: Int, maxKeys: Int, headDim: Int, kvHeads: Int) -> Bool {
         tuning.flashDecodeAttention && FlashAttentionKernels.supports(headDim: headDim)
-            && sequences * kvHeads >= tuning.flashDecodeMinBlocksPerSM * device.multiprocessorCount
+            && (sequences * kvHeads >= tuning.flashDecodeMinBlocksPerSM * device.multiprocessorCount
+                || maxKeys <= tuning.flashDecodeShortKeys)
     }
 
     /// The device copy of `metadata`, uploading it only when it differs from the last one.
@@ -242,7 +245,7 @@ extension CUDABackend {
         let flash = meta.flashTileCount > 0 && FlashAttentionKernels.supports(headDim: hd)
         let pagedTokens = n - (flash ? meta.flashTokenCount : 0)
         let decodeFlash = pagedTokens > 0 && meta.decodeTokenCount == n - meta.flashTokenCount
-            && decodesTakeFlash(sequences: meta.decodeTileCount, headDim: hd, kvHeads: kvHeads)
+            && decodesTakeFlash(sequences: meta.decodeTileCount, maxKeys: meta.maxVisibleKeys, headDim: hd, kvHeads: kvHeads)
         if pagedTokens > 0 && !decodeFlash {
             let sharedBytes = AttentionKernels.sharedBytes(group: group, headDim: hd)
             if sharedBytes > 48 << 10 { allowDynamicSharedMemory(kernel, bytes: AttentionKernels.sharedBytes(group: AttentionKernels.maxGroup, headDim: hd)) }

@@ -69,7 +69,8 @@ extension CUDABackend {
             let kernel = (small ? "gemv_tiled4_" : "gemv_tiled_") + (weight.dtype == .bf16 ? "bf16_" : "f16_") + String(n)
             module.launch(kernel, grid: ((outFeatures + rowsPerBlock - 1) / rowsPerBlock, 1, 1),
                 block: GEMVKernels.threadsPerBlock,
-                KernelArguments().tensor(x).tensor(weight).tensor(bias).tensor(out).int(inFeatures).int(outFeatures))
+                KernelArguments().tensor(x).tensor(weight).tensor(bias).tensor(out).int(inFeatures).int(outFeatures)
+                    .int(tuning.gemvPrefetch ? 1 : 0))
             return
         }
         let warpsPerBlock = GEMVKernels.threadsPerBlock / 32
@@ -273,7 +274,7 @@ extension CUDABackend {
             let rowsPerBlock = gated ? GEMVKernels.tileRows / 2 : GEMVKernels.tileRows
             module.launch((first.dtype == .bf16 ? "gemv_tiled_multi_bf16_" : "gemv_tiled_multi_f16_") + String(n),
                 grid: ((totalRows + rowsPerBlock - 1) / rowsPerBlock, 1, 1), block: GEMVKernels.threadsPerBlock,
-                KernelArguments().tensor(x).structure(words).int(inFeatures).int(gated ? 1 : 0))
+                KernelArguments().tensor(x).structure(words).int(inFeatures).int(gated ? 1 : 0).int(tuning.gemvPrefetch ? 1 : 0))
             return
         }
         let kernel = (first.dtype == .bf16 ? "gemv_multi_bf16_" : "gemv_multi_f16_") + String(n)

@@ -247,6 +247,20 @@ __device__ __forceinline__ void tile_dot(const float* x, const u16* const* rows,
     }
 }
 
+// Asks L2 for the lines tile_dot's first pass reads (the first 256 chunks of each row: 32
+// lines of 128 bytes), one line per thread. Called before dependent_launch_wait(): the weights
+// do not depend on the kernel before, so they are on their way while that kernel finishes
+// instead of each GEMV starting from an empty pipeline. Only the first pass, so that the blocks
+// resident at once (up to eight an SM: 34 MB for eight-row tiles) fit in L2 together.
+template <int R = GEMV_TILE_ROWS>
+__device__ __forceinline__ void tile_prefetch(const u16* const* rows, int in) {
+    const int row = threadIdx.x >> 5, line = threadIdx.x & 31;
+    if (line * 8 >= (in >> 3)) return;
+#pragma unroll
+    for (int r = 0; r < R; r++)  // rows[row] without indexing the array at run time (local memory)
+        if (r == row && rows[r]) asm volatile("prefetch.global.L2 [%0];" :: "l"(rows[r] + line * 64));
+}
+
 // sums[r * N + t] = the block's total of acc[r][t] (sums in shared memory; all threads call).
 template <int N, int R = GEMV_TILE_ROWS>
 __device__ __forceinline__ void tile_reduce(float (&acc)[R][N], float* sums) {
@@ -274,7 +288,7 @@ __device__ __forceinline__ void tile_reduce(float (&acc)[R][N], float* sums) {
 // an 8B model make only 512 eight-row tiles, under four blocks per SM).
 template <class T, int N, int R>
 __device__ void gemv_tiled_impl(const float* x, const u16* __restrict__ w, const float* __restrict__ bias,
-                                float* y, int in, int out) {
+                                float* y, int in, int out, int prefetch) {
     __shared__ float sums[R * N];
     const int row0 = blockIdx.x * R;
     const u16* rows[R];
@@ -283,6 +297,7 @@ __device__ void gemv_tiled_impl(const float* x, const u16* __restrict__ w, const
     for (int r = 0; r < R; r++) {
         rows[r] = row0 + r < out ? w + (size_t)(row0 + r) * in : nullptr;
     }
+    if (prefetch) tile_prefetch<R>(rows, in);
     dependent_launch_wait();
     dependent_launch_trigger();
     tile_dot<T, N, R>(x, rows, in, acc);
@@ -295,7 +310,7 @@ __device__ void gemv_tiled_impl(const float* x, const u16* __restrict__ w, const
 
 // Up to three matrices sharing x (Q/K/V): tiles over their rows numbered one after the other.
 template <class T, int N>
-__device__ void gemv_tiled_multi_impl(const float* x, Projections p, int in) {
+__device__ void gemv_tiled_multi_impl(const float* x, Projections p, int in, int prefetch) {
     __shared__ float sums[GEMV_TILE_ROWS * N];
     const int row0 = blockIdx.x * GEMV_TILE_ROWS, total = p.rows[0] + p.rows[1] + p.rows[2];
     const u16* rows[GEMV_TILE_ROWS];
@@ -306,6 +321,7 @@ __device__ void gemv_tiled_multi_impl(const float* x, Projections p, int in) {
         locate_row(row0 + r, p.rows[0], p.rows[1], m, row);
         rows[r] = row0 + r < total ? pick(m, p.w[0], p.w[1], p.w[2]) + (size_t)row * in : nullptr;
     }
+    if (prefetch) tile_prefetch(rows, in);
     dependent_launch_wait();
     dependent_launch_trigger();
     tile_dot<T, N>(x, rows, in, acc);
@@ -322,7 +338,7 @@ __device__ void gemv_tiled_multi_impl(const float* x, Projections p, int in) {
 // gate and up: a tile holds GEMV_TILE_ROWS / 2 output rows, their gate rows then their up rows;
 // writes silu(gate) * up into p.y[0].
 template <class T, int N>
-__device__ void gemv_tiled_gated_impl(const float* x, Projections p, int in) {
+__device__ void gemv_tiled_gated_impl(const float* x, Projections p, int in, int prefetch) {
     constexpr int H = GEMV_TILE_ROWS / 2;
     __shared__ float sums[GEMV_TILE_ROWS * N];
     const int out = p.rows[0], row0 = blockIdx.x * H;
@@ -333,6 +349,7 @@ __device__ void gemv_tiled_gated_impl(const float* x, Projections p, int in) {
         const int row = row0 + (r % H);
         rows[r] = row < out ? (r < H ? p.w[0] : p.w[1]) + (size_t)row * in : nullptr;
     }
+    if (prefetch) tile_prefetch(rows, in);
     dependent_launch_wait();
     dependent_launch_trigger();
     tile_dot<T, N>(x, rows, in, acc);
@@ -344,13 +361,14 @@ __device__ void gemv_tiled_gated_impl(const float* x, Projections p, int in) {
     }
 }
 
+// `prefetch`: tile_prefetch before waiting for the kernel before (FLOE_CUDA_GEMV_PREFETCH=0 turns it off).
 #define FLOE_GEMV_TILED(SUFFIX, T, N) \
-    extern "C" __global__ void __launch_bounds__(256) gemv_tiled_##SUFFIX(const float* x, const u16* w, const float* bias, float* y, int in, int out) { \
-        gemv_tiled_impl<T, N, GEMV_TILE_ROWS>(x, w, bias, y, in, out); } \
-    extern "C" __global__ void __launch_bounds__(256) gemv_tiled4_##SUFFIX(const float* x, const u16* w, const float* bias, float* y, int in, int out) { \
-        gemv_tiled_impl<T, N, 4>(x, w, bias, y, in, out); } \
-    extern "C" __global__ void __launch_bounds__(256) gemv_tiled_multi_##SUFFIX(const float* x, Projections p, int in, int gated) { \
-        if (gated) gemv_tiled_gated_impl<T, N>(x, p, in); else gemv_tiled_multi_impl<T, N>(x, p, in); }
+    extern "C" __global__ void __launch_bounds__(256) gemv_tiled_##SUFFIX(const float* x, const u16* w, const float* bias, float* y, int in, int out, \
+        int prefetch) { gemv_tiled_impl<T, N, GEMV_TILE_ROWS>(x, w, bias, y, in, out, prefetch); } \
+    extern "C" __global__ void __launch_bounds__(256) gemv_tiled4_##SUFFIX(const float* x, const u16* w, const float* bias, float* y, int in, int out, \
+        int prefetch) { gemv_tiled_impl<T, N, 4>(x, w, bias, y, in, out, prefetch); } \
+    extern "C" __global__ void __launch_bounds__(256) gemv_tiled_multi_##SUFFIX(const float* x, Projections p, int in, int gated, int prefetch) { \
+        if (gated) gemv_tiled_gated_impl<T, N>(x, p, in, prefetch); else gemv_tiled_multi_impl<T, N>(x, p, in, prefetch); }
 FLOE_GEMV_TILED(bf16_1, BF16, 1) FLOE_GEMV_TILED(bf16_2, BF16, 2)
 FLOE_GEMV_TILED(f16_1, F16, 1) FLOE_GEMV_TILED(f16_2, F16, 2)
 

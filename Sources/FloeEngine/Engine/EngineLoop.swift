@@ -14,6 +14,9 @@ final class EngineLoop {
     private var streams: [RequestID: Stream] = [:]
     /// Scheduler request id → (client id, sample index).
     private var owners: [RequestID: (client: RequestID, sampleIndex: Int)] = [:]
+    /// Stream operations of this iteration, handed to `delivery` at its end.
+    private var pending: [OutputDelivery.Operation] = []
+    private let delivery = OutputDelivery()
 
     init(scheduler: Scheduler, executor: any ModelExecutor, mailbox: EngineMailbox) {
         self.scheduler = scheduler
@@ -22,7 +25,11 @@ final class EngineLoop {
     }
 
     func run() {
-        defer { mailbox.markExited() }
+        defer {
+            delivery.send(pending)
+            delivery.drain()
+            mailbox.markExited()
+        }
         var madeProgress = true
         while true {
             let inbox = mailbox.take(waitingIfEmpty: !scheduler.hasUnfinishedRequests || !madeProgress)
@@ -34,6 +41,8 @@ final class EngineLoop {
             for (id, reason) in inbox.finishes { finishClientRequest(id, reason: reason) }
             madeProgress = scheduler.hasUnfinishedRequests ? step() : true
             mailbox.stats = scheduler.stats
+            delivery.send(pending)
+            pending.removeAll(keepingCapacity: true)
         }
     }
 
@@ -72,7 +81,7 @@ final class EngineLoop {
         } catch {
             // Checked before posting, so only a clash with an internal child id lands here.
             scheduler.finish(children.map(\.id), reason: .abort)
-            submission.continuation.finish(throwing: EngineError.rejected(error))
+            pending.append(.finish(submission.continuation, EngineError.rejected(error)))
             mailbox.release(request.id)
             return
         }
@@ -82,11 +91,11 @@ final class EngineLoop {
 
     private func deliver(_ update: RequestStepOutput) {
         guard let owner = owners[update.id], var stream = streams[owner.client] else { return }
-        stream.continuation.yield(
+        pending.append(.yield(stream.continuation,
             RequestOutput(
                 requestID: owner.client, sampleIndex: owner.sampleIndex, newTokenIDs: update.newTokenIDs,
                 logprobs: update.logprobs, promptLogprobs: update.promptLogprobs, finishReason: update.finishReason,
-                stopTokenID: update.stopTokenID))
+                stopTokenID: update.stopTokenID)))
         guard update.isFinished else { return }
         owners[update.id] = nil
         stream.unfinished.remove(update.id)
@@ -114,7 +123,7 @@ final class EngineLoop {
         guard let stream = streams.removeValue(forKey: client) else { return }
         scheduler.finish(stream.unfinished, reason: .abort)
         for id in stream.unfinished { owners[id] = nil }
-        if let error { stream.continuation.finish(throwing: error) } else { stream.continuation.finish() }
+        pending.append(.finish(stream.continuation, error))
         mailbox.release(client)
     }
 }
