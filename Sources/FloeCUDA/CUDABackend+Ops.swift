@@ -325,7 +325,8 @@ extension CUDABackend {
         device.bind()
         let rows = x.shape.rowCount
         let cols = x.shape.last
-        let parts = max(1, min(64, cols / 2048, 2 * device.multiprocessorCount / max(rows, 1)))
+        // Enough blocks for eight per SM (parts of at least 2,048 columns, at most 64 a row).
+        let parts = max(1, min(64, cols / 2048, 8 * device.multiprocessorCount / max(rows, 1)))
         let indices = scratchBuffer("argmax", bytes: max(rows, 1) * 4)
         let partValues = scratchBuffer("argmax-part-values", bytes: max(rows, 1) * parts * 4)
         let partIndices = scratchBuffer("argmax-part-indices", bytes: max(rows, 1) * parts * 4)

@@ -49,6 +49,8 @@ public struct OpChecks {
         softmax(rows: 2, cols: 151_936, relative: 1e-3)  // the reference sums 151,936 terms in order
         gather(rows: 10, d: 576, indices: [9, 0, 3, 3])
         argmax(rows: 5, cols: 128_256)
+        argmax(rows: 64, cols: 128_256)  // a decode batch's rows, float4 loads
+        argmax(rows: 4, cols: 1_001)     // scalar loads
         // Attention: (heads, kvHeads, hd, context lengths, query tokens per sequence)
         attention(heads: 9, kvHeads: 3, hd: 64, contexts: [5, 17, 40], queries: [1, 1, 1])          // decode
         attention(heads: 14, kvHeads: 2, hd: 64, contexts: [100], queries: [100])                   // prefill
