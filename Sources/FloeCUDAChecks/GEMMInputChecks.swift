@@ -138,7 +138,10 @@ extension OpChecks {
             gpu.biasedLinear(normed, weight: projectionDevice, bias: projectionBiasDevice, into: out)
         }
         compare("gemm-input", "layerNorm → biasedLinear n \(n) d \(d) norm output", gpu.readFloats(normed), normedExpected.floats, relative: 1e-6)
-        compare("gemm-input", "layerNorm → biasedLinear n \(n) d \(d)", gpu.readFloats(out), projected.floats, relative: 1e-5)
+        // The GEMM reads the GPU norm's bf16 copy, the reference its own norm rounded: where the two
+        // norms (1e-6 apart) straddle a bf16 rounding boundary they round one step (2⁻⁸) apart, and
+        // a few such inputs of 77 × 33 move the product by ~1e-5.
+        compare("gemm-input", "layerNorm → biasedLinear n \(n) d \(d)", gpu.readFloats(out), projected.floats, relative: 3e-5)
 
         // addLayerNorm over the residual stream, then the MLP (reference as feedForward's check).
         let ffn = 4 * d

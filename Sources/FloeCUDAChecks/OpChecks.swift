@@ -68,6 +68,10 @@ public struct OpChecks {
         // head): 40 decodes × 8 KV heads; with a prefill chunk beside them; 2-token sequences with
         // a GQA group of 8 (16 rows a block).
         attention(heads: 32, kvHeads: 8, hd: 128, contexts: (0..<40).map { 1 + $0 * 37 % 300 }, queries: Array(repeating: 1, count: 40))
+        // Cache blocks of 12 (not a power of two: the kernels' row lookup divides): short decodes
+        // (the flash kernel's grouped mode) with a group of 3, and a prefill chunk.
+        attention(heads: 9, kvHeads: 3, hd: 64, contexts: [130, 7, 200], queries: [1, 1, 1], blockSize: 12)
+        attention(heads: 14, kvHeads: 2, hd: 64, contexts: [100], queries: [100], blockSize: 12)
         attention(heads: 32, kvHeads: 8, hd: 128, contexts: [90] + (0..<40).map { 2 + $0 * 53 % 200 }, queries: [70] + Array(repeating: 1, count: 40))
         attention(heads: 16, kvHeads: 2, hd: 64, contexts: (0..<140).map { 2 + $0 * 13 % 100 }, queries: Array(repeating: 2, count: 140))
         // Up to 16 rows a block split each key tile over the warps (flash_decode_paged_*); 24 rows
@@ -299,8 +303,7 @@ public struct OpChecks {
 
     /// storeKV then attention for sequences of the given context lengths, each contributing its
     /// last `queries[i]` tokens; block tables are shuffled so paging is really exercised.
-    mutating func attention(heads: Int, kvHeads: Int, hd: Int, contexts: [Int], queries: [Int]) {
-        let blockSize = 16
+    mutating func attention(heads: Int, kvHeads: Int, hd: Int, contexts: [Int], queries: [Int], blockSize: Int = 16) {
         let blocksPer = contexts.map { ($0 + blockSize - 1) / blockSize }
         let blockCount = blocksPer.reduce(0, +) + 3
         var free = Array(0..<blockCount).shuffled(using: &random)

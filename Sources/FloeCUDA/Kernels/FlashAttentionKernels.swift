@@ -110,14 +110,21 @@ __device__ __forceinline__ void flash_attention_impl(
     // block reads a sequence's keys once for all the query heads that share them.
     const int group = heads / kv_heads;
     const int kvh = grouped ? blockIdx.y : blockIdx.y / group;
-    auto token_of = [&](int r) { return grouped ? r / group : r; };
-    auto head_of = [&](int r) { return grouped ? kvh * group + r % group : (int)blockIdx.y; };
+    // A power-of-two group (Llama's 4, 8) divides with shifts: these run per row and element.
+    const bool group_pow2 = (group & (group - 1)) == 0;
+    const int group_shift = __ffs(group) - 1;
+    auto token_of = [&](int r) { return grouped ? (group_pow2 ? r >> group_shift : r / group) : r; };
+    auto head_of = [&](int r) { return grouped ? kvh * group + (group_pow2 ? r & (group - 1) : r % group) : (int)blockIdx.y; };
     const int valid_rows = grouped ? rows * group : rows;
     const int kv_end = causal ? min(kv_len, pos0 + rows) : kv_len;
     const int key_tiles = (kv_end + FA_KEYS - 1) / FA_KEYS;
     const int r_lo = (SPLIT_KEYS ? 0 : warp * 16) + g, r_hi = r_lo + 8;
     constexpr int NT = SPLIT_KEYS ? 2 : 8;  // 8-key score tiles per warp and key tile
 
+    // Paged rows: cache blocks of a power-of-two size (the engine's 16) are found with shifts,
+    // others with divisions (the address math is a large share of the decode kernel's work).
+    const bool block_pow2 = (block_size & (block_size - 1)) == 0;
+    const int block_shift = __ffs(block_size) - 1;
     // Key tile `index` into stage `stage`: 16-byte cp.async pieces, zeros past the visible keys
     // (a value row of garbage times a zero probability could still make a NaN). `parts`: 1 the
     // keys, 2 the values, 3 both.
@@ -130,7 +137,10 @@ __device__ __forceinline__ void flash_attention_impl(
             u16* vd = vs + r * STRIDE + part * 8;
             if (j < kv_end) {
                 size_t row;
-                if constexpr (PAGED) row = (size_t)tables[kv_base + j / block_size] * block_size + j % block_size;
+                if constexpr (PAGED) {
+                    if (block_pow2) row = ((size_t)tables[kv_base + (j >> block_shift)] << block_shift) | (size_t)(j & (block_size - 1));
+                    else row = (size_t)tables[kv_base + j / block_size] * block_size + j % block_size;
+                }
                 else row = (size_t)(kv_base + j);
                 const size_t at = row * kv_stride + (size_t)kvh * HD + part * 8;
                 if (parts & 1) cp_async16(kd, k_source + at);
@@ -152,6 +162,9 @@ __device__ __forceinline__ void flash_attention_impl(
 
     // This warp's 16 query rows as A fragments, for every k-step of the head dimension.
     unsigned qa[KSTEPS][4];
+    // The thread's two rows (g and g + 8 of its warp's 16): where their queries start.
+    const size_t q_lo = (size_t)(row0 + token_of(r_lo)) * q_stride + (size_t)head_of(r_lo) * HD;
+    const size_t q_hi = (size_t)(row0 + token_of(r_hi)) * q_stride + (size_t)head_of(r_hi) * HD;
 #pragma unroll
     for (int kk = 0; kk < KSTEPS; kk++) {
 #pragma unroll
@@ -160,7 +173,7 @@ __device__ __forceinline__ void flash_attention_impl(
             unsigned value = 0;
             if (r < valid_rows) {
                 const int h = head_of(r);
-                const size_t at = (size_t)(row0 + token_of(r)) * q_stride + (size_t)h * HD + d;
+                const size_t at = ((i & 1) ? q_hi : q_lo) + d;
                 if constexpr (PAGED) {
                     const float2 pair = *reinterpret_cast<const float2*>(static_cast<const float*>(q_source) + at);
                     value = pack_pair<BF>(pair.x, pair.y);
@@ -310,15 +323,18 @@ __device__ __forceinline__ void flash_attention_impl(
     if constexpr (SPLIT_KEYS) {
         // Merge the warps' (max, sum, unnormalized output) per row, base 2, in the key stages'
         // shared memory (free now: the loop ended with a barrier and no copy in flight).
-        float* partial = reinterpret_cast<float*>(fa_shared);   // [warp][16 rows][HD]
-        float* stats = partial + ATT_SPLIT_WARPS * 16 * HD;      // [warp][16 rows][max, sum]
+        // Rows padded by 4 floats: the eight row groups of a warp's stores then hit different banks.
+        constexpr int PSTRIDE = HD + 4;
+        static_assert(ATT_SPLIT_WARPS * 16 * (PSTRIDE + 2) * 4 <= 2 * FA_KEYS * STRIDE * 2, "the merge fits in the key stage");
+        float* partial = reinterpret_cast<float*>(fa_shared);   // [warp][16 rows][PSTRIDE]
+        float* stats = partial + ATT_SPLIT_WARPS * 16 * PSTRIDE; // [warp][16 rows][max, sum]
 #pragma unroll
         for (int i = 0; i < 2; i++) {
             const int r = i == 0 ? r_lo : r_hi;
             if (t == 0) { stats[(warp * 16 + r) * 2] = m[i]; stats[(warp * 16 + r) * 2 + 1] = l[i]; }
 #pragma unroll
             for (int d = 0; d < DTILES; d++)
-                *reinterpret_cast<float2*>(partial + (warp * 16 + r) * HD + d * 8 + 2 * t) = make_float2(o[d][2 * i], o[d][2 * i + 1]);
+                *reinterpret_cast<float2*>(partial + (warp * 16 + r) * PSTRIDE + d * 8 + 2 * t) = make_float2(o[d][2 * i], o[d][2 * i + 1]);
         }
         __syncthreads();
         for (int index = threadIdx.x; index < valid_rows * HD; index += blockDim.x) {
@@ -330,7 +346,7 @@ __device__ __forceinline__ void flash_attention_impl(
                 for (int w = 0; w < ATT_SPLIT_WARPS; w++) {
                     const float weight = fast_exp2(stats[(w * 16 + r) * 2] - top);
                     sum += stats[(w * 16 + r) * 2 + 1] * weight;
-                    value += partial[(w * 16 + r) * HD + c] * weight;
+                    value += partial[(w * 16 + r) * PSTRIDE + c] * weight;
                 }
             }
             const int h = head_of(r);
