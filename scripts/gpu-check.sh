@@ -58,14 +58,21 @@ if [[ "$mode" == bench || "$mode" == all ]]; then
   # The random checkpoint has no tokenizer; Llama 3's own fits its vocabulary.
   [[ -f "$model/tokenizer.json" ]] || gunzip -c .gpu/small/llama3-tokenizer.json.gz >"$model/tokenizer.json"
   copy=$(python3 -c "import json; print(json.load(open('$out/baseline.json'))['copy_TBps'] * 1e12)")
-  # The 2,048-token prompt in one forward pass, as `floe serve` (--max-num-batched-tokens 2048)
-  # and transformers' prefill take it; then in llama-bench's 512-token chunks for comparison.
+  # The 2,048-token prompt in one forward pass, as transformers' prefill takes it; then in llama-bench's 512-token chunks for comparison.
   "$floe" bench --device cuda --model "$model" --prompt-tokens 2048 --gen-tokens 128 --repetitions 2 --prefill-chunk 2048 \
     --device-bandwidth "$copy" --json "$out/floe-bench.json" 2>&1 | tee "$out/floe-bench.txt"
   "$floe" bench --device cuda --model "$model" --prompt-tokens 2048 --gen-tokens 16 --repetitions 2 --prefill-chunk 512 \
     2>&1 | grep -E "^\| pp" | sed 's/pp2048/pp2048 (512-token chunks)/' | tee -a "$out/floe-bench.txt"
+  # Decode alone with a cache sized for it (16 + 128 tokens), as llama-bench's tg128 runs: short
+  # caches take the flash decode kernel, the 2,048-token cache above the split paged kernel.
+  "$floe" bench --device cuda --model "$model" --prompt-tokens 16 --gen-tokens 128 --repetitions 2 \
+    2>&1 | grep -E "^\| tg" | sed 's/tg128/tg128 (144-key cache)/' | tee -a "$out/floe-bench.txt"
+  # The step token budget is vLLM's default on an 80 GB card (8192); then with 2048 for comparison.
   "$floe" bench-offline --device cuda --model "$model" --num-prompts 64 --input-len 128 --output-len 128 \
     --sequential-prompts 1 --json "$out/floe-offline.json" 2>&1 | tee "$out/floe-offline.txt"
+  echo "with --max-num-batched-tokens 2048:" | tee -a "$out/floe-offline.txt"
+  "$floe" bench-offline --device cuda --model "$model" --num-prompts 64 --input-len 128 --output-len 128 --sequential-prompts 0 \
+    --max-num-batched-tokens 2048 2>&1 | tail -1 | tee -a "$out/floe-offline.txt"
   # Penalized greedy requests: the penalties are applied on the GPU (adjust_logits).
   echo "penalized (repetition 1.1, frequency 0.2), on the device:" | tee -a "$out/floe-offline.txt"
   "$floe" bench-offline --device cuda --model "$model" --num-prompts 64 --input-len 128 --output-len 128 --sequential-prompts 0 \

@@ -19,8 +19,9 @@ struct BenchOfflineCommand: AsyncParsableCommand {
     @Option(name: .customLong("output-len")) var outputLength = 128
     @Option(name: .customLong("max-num-seqs"), help: "Most requests in one batch (256), as `floe serve --max-num-seqs`.")
     var maxNumSeqs = 256
-    @Option(name: .customLong("max-num-batched-tokens"), help: "Token budget of one step (2048), as `floe serve --max-num-batched-tokens`.")
-    var maxNumBatchedTokens = 2048
+    @Option(name: .customLong("max-num-batched-tokens"),
+        help: "Token budget of one step (8192 on GPUs of 70 GiB or more, else 2048), as `floe serve --max-num-batched-tokens`.")
+    var maxNumBatchedTokens: Int?
     @Option(help: "Sampling temperature of every request (0: greedy).") var temperature: Float = 0
     @Option(name: .customLong("top-p")) var topP: Float = 1
     @Option(name: .customLong("top-k")) var topK = 0
@@ -48,11 +49,13 @@ struct BenchOfflineCommand: AsyncParsableCommand {
         do { speculative = try speculativeConfig.map { try SpeculativeConfig(json: $0) } } catch {
             throw ValidationError("--speculative-config: \(error)")
         }
+        let backend = try modelOptions.makeBackend()
         var options = EngineOptions(
             kvCacheBytes: try KVCacheBudget(parsing: kvCacheMemory).resolvedBytes(), maxModelLen: inputLength + outputLength,
-            maxNumSeqs: maxNumSeqs, maxNumBatchedTokens: maxNumBatchedTokens, speculative: speculative)
+            maxNumSeqs: maxNumSeqs, maxNumBatchedTokens: maxNumBatchedTokens ?? DeviceOptions.defaultMaxNumBatchedTokens(for: backend),
+            speculative: speculative)
         options.gpuMemoryUtilization = try modelOptions.deviceOptions.gpuMemoryUtilizationForEngine()
-        let llm = try LLM(model: try await modelOptions.localPath(), backend: modelOptions.makeBackend(), options: options)
+        let llm = try LLM(model: try await modelOptions.localPath(), backend: backend, options: options)
         let prompts: [[Int]]
         switch workload {
         case "random":

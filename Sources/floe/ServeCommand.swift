@@ -32,7 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxModelLen: Int?
     @Option(name: .customLong("max-num-seqs"), help: "Most requests in one batch (256). [env: FLOE_MAX_NUM_SEQS]")
     var maxNumSeqs: Int?
-    @Option(name: .customLong("max-num-batched-tokens"), help: "Token budget of one step (2048). [env: FLOE_MAX_NUM_BATCHED_TOKENS]")
+    @Option(name: .customLong("max-num-batched-tokens"), help: "Token budget of one step (8192 on GPUs of 70 GiB or more, else 2048). [env: FLOE_MAX_NUM_BATCHED_TOKENS]")
     var maxNumBatchedTokens: Int?
     @Flag(name: .customLong("enable-prefix-caching"), inversion: .prefixedNo,
         help: "Prefix caching (on). [env: FLOE_ENABLE_PREFIX_CACHING=0/1]")
@@ -93,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.gpuMemoryUtilization = try deviceOptions.gpuMemoryUtilizationForEngine()
         options.maxModelLen = try maxModelLen ?? int("FLOE_MAX_MODEL_LEN")
         options.maxNumSeqs = try maxNumSeqs ?? int("FLOE_MAX_NUM_SEQS") ?? options.maxNumSeqs
-        options.maxNumBatchedTokens = try maxNumBatchedTokens ?? int("FLOE_MAX_NUM_BATCHED_TOKENS") ?? options.maxNumBatchedTokens
+        let stepTokens = try maxNumBatchedTokens ?? int("FLOE_MAX_NUM_BATCHED_TOKENS")
         options.enablesPrefixCaching = prefixCaching ?? envPrefixCaching ?? true
         options.kvCacheBytes = try kvCacheMemory ?? int("FLOE_KV_CACHE_MEMORY") ?? options.kvCacheBytes
         let threadCount = try threads ?? int("FLOE_THREADS") ?? ProcessInfo.processInfo.activeProcessorCount
@@ -116,10 +116,11 @@ struct ServeCommand: AsyncParsableCommand {
         if EmbeddingModel.isEmbeddingModel(path: modelPath) {
             return try await serveEmbeddings(
                 modelPath: modelPath, config: config, threads: threadCount,
-                maxBatchTokens: try maxNumBatchedTokens ?? int("FLOE_MAX_NUM_BATCHED_TOKENS"),
+                maxBatchTokens: stepTokens,
                 grpcPort: try grpcPort ?? int("FLOE_GRPC_PORT"))
         }
         let backend = try deviceOptions.makeBackend(threads: threadCount)
+        options.maxNumBatchedTokens = stepTokens ?? DeviceOptions.defaultMaxNumBatchedTokens(for: backend)
         let llm = try LLM(model: modelPath, backend: backend, options: options)
         let server = FloeHTTPServer(llm: llm, modelPath: modelPath, config: config)
         try await server.run { port in
