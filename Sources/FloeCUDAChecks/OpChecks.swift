@@ -72,6 +72,9 @@ public struct OpChecks {
         // (the flash kernel's grouped mode) with a group of 3, and a prefill chunk.
         attention(heads: 9, kvHeads: 3, hd: 64, contexts: [130, 7, 200], queries: [1, 1, 1], blockSize: 12)
         attention(heads: 14, kvHeads: 2, hd: 64, contexts: [100], queries: [100], blockSize: 12)
+        // Qwen2.5-0.5B's GQA group of 7: short decodes (grouped flash rows 7 of 16) and a long one (split paged).
+        attention(heads: 14, kvHeads: 2, hd: 64, contexts: [50, 200, 9], queries: [1, 1, 1])
+        attention(heads: 14, kvHeads: 2, hd: 64, contexts: [900, 3], queries: [1, 1])
         attention(heads: 32, kvHeads: 8, hd: 128, contexts: [90] + (0..<40).map { 2 + $0 * 53 % 200 }, queries: [70] + Array(repeating: 1, count: 40))
         attention(heads: 16, kvHeads: 2, hd: 64, contexts: (0..<140).map { 2 + $0 * 13 % 100 }, queries: Array(repeating: 2, count: 140))
         // Up to 16 rows a block split each key tile over the warps (flash_decode_paged_*); 24 rows
