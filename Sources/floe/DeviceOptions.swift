@@ -95,7 +95,6 @@ struct DeviceOptions: ParsableArguments {
         }
     }
 
-    /// The KV-cache sizing these options imply on a GPU (vLLM's default 0.9).
     /// The step token budget (`--max-num-batched-tokens`) when none is given, as vLLM picks it:
     /// 8192 on a GPU of at least 70 GiB (its server's default there; steps with more prompt
     /// tokens run their GEMMs nearer the card's peak: 64 requests of 128 + 128 tokens made
@@ -105,6 +104,7 @@ struct DeviceOptions: ParsableArguments {
         return 2048
     }
 
+    /// The KV-cache sizing these options imply on a GPU (vLLM's default 0.9).
     func gpuMemoryUtilizationForEngine() throws -> Double? {
         if case .cuda = try resolvedDevice { return try resolvedUtilization ?? 0.9 }
         return nil

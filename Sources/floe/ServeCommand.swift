@@ -32,7 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxModelLen: Int?
     @Option(name: .customLong("max-num-seqs"), help: "Most requests in one batch (256). [env: FLOE_MAX_NUM_SEQS]")
     var maxNumSeqs: Int?
-    @Option(name: .customLong("max-num-batched-tokens"), help: "Token budget of one step (8192 on GPUs of 70 GiB or more, else 2048). [env: FLOE_MAX_NUM_BATCHED_TOKENS]")
+    @Option(name: .customLong("max-num-batched-tokens"), help: "Token budget of one step (8192 on GPUs of 70 GiB or more, else 2048; embedding models: 32768 on GPUs, 8192 on the CPU). [env: FLOE_MAX_NUM_BATCHED_TOKENS]")
     var maxNumBatchedTokens: Int?
     @Flag(name: .customLong("enable-prefix-caching"), inversion: .prefixedNo,
         help: "Prefix caching (on). [env: FLOE_ENABLE_PREFIX_CACHING=0/1]")

@@ -16,12 +16,13 @@ final class EngineLoop {
     private var owners: [RequestID: (client: RequestID, sampleIndex: Int)] = [:]
     /// Stream operations of this iteration, handed to `delivery` at its end.
     private var pending: [OutputDelivery.Operation] = []
-    private let delivery = OutputDelivery()
+    private let delivery: OutputDelivery
 
     init(scheduler: Scheduler, executor: any ModelExecutor, mailbox: EngineMailbox) {
         self.scheduler = scheduler
         self.executor = executor
         self.mailbox = mailbox
+        delivery = OutputDelivery(mailbox: mailbox)
     }
 
     func run() {
@@ -34,6 +35,10 @@ final class EngineLoop {
         while true {
             let inbox = mailbox.take(waitingIfEmpty: !scheduler.hasUnfinishedRequests || !madeProgress)
             if inbox.isShutDown {
+                // Requests posted together with the shutdown end with it too.
+                for submission in inbox.submissions {
+                    pending += [.finish(submission.continuation, EngineError.shutDown), .release(submission.request.id)]
+                }
                 for id in Array(streams.keys) { endStream(id, error: EngineError.shutDown) }
                 return
             }
@@ -76,13 +81,17 @@ final class EngineLoop {
         let request = submission.request
         let children = Request.parallelSamples(
             of: request.id, promptTokenIDs: request.promptTokenIDs, params: request.params, eosTokenIDs: request.eosTokenIDs)
+        var added: [RequestID] = []
         do {
-            for child in children { try scheduler.add(child) }
+            for child in children {
+                try scheduler.add(child)
+                added.append(child.id)
+            }
         } catch {
-            // Checked before posting, so only a clash with an internal child id lands here.
-            scheduler.finish(children.map(\.id), reason: .abort)
-            pending.append(.finish(submission.continuation, EngineError.rejected(error)))
-            mailbox.release(request.id)
+            // Checked before posting, so only a clash with an internal child id lands here: the
+            // children added so far go, the clashing id belongs to another request.
+            scheduler.finish(added, reason: .abort)
+            pending += [.finish(submission.continuation, EngineError.rejected(error)), .release(request.id)]
             return
         }
         for child in children { owners[child.id] = (request.id, child.sampleIndex) }
@@ -123,7 +132,6 @@ final class EngineLoop {
         guard let stream = streams.removeValue(forKey: client) else { return }
         scheduler.finish(stream.unfinished, reason: .abort)
         for id in stream.unfinished { owners[id] = nil }
-        pending.append(.finish(stream.continuation, error))
-        mailbox.release(client)
+        pending += [.finish(stream.continuation, error), .release(client)]
     }
 }

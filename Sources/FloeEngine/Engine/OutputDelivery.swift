@@ -13,9 +13,16 @@ final class OutputDelivery: Sendable {
     enum Operation: Sendable {
         case yield(EngineMailbox.Continuation, RequestOutput)
         case finish(EngineMailbox.Continuation, (any Error)?)
+        /// Frees a finished request's id for reuse, after its stream's end was delivered: a
+        /// caller that reuses the id as soon as it sees the end cannot be refused, and a stream
+        /// dropped before its end arrived cannot abort the id's next request.
+        case release(RequestID)
     }
 
     private let queue = DispatchQueue(label: "floe-engine-delivery", qos: .userInitiated)
+    private let mailbox: EngineMailbox
+
+    init(mailbox: EngineMailbox) { self.mailbox = mailbox }
 
     /// Performs `operations` in order, after every batch sent before.
     func send(_ operations: [Operation]) {
@@ -26,6 +33,7 @@ final class OutputDelivery: Sendable {
                 case .yield(let continuation, let output): continuation.yield(output)
                 case .finish(let continuation, nil): continuation.finish()
                 case .finish(let continuation, let error?): continuation.finish(throwing: error)
+                case .release(let id): self.mailbox.release(id)
                 }
             }
         }
