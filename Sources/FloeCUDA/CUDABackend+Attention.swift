@@ -53,23 +53,36 @@ extension CUDABackend {
     /// Whether a step with these per-sequence query counts and context lengths runs any of its
     /// attention in the flash kernel (bf16 queries and probabilities): prefill chunks, or decodes
     /// in its grouped mode. For checks, which compare at bf16 tolerance then.
-    public func attentionUsesFlash(queries: [Int], contexts: [Int], headDim: Int, kvHeads: Int) -> Bool {
+    public func attentionUsesFlash(queries: [Int], contexts: [Int], headDim: Int, kvHeads: Int, heads: Int) -> Bool {
         guard FlashAttentionKernels.supports(headDim: headDim) else { return false }
-        if queries.contains(where: { Self.usesFlashAttention(queries: $0, headDim: headDim) }) { return true }
-        let rest = queries.indices.filter { queries[$0] < AttentionKernels.flashMinimumQueries }
-        return !rest.isEmpty && rest.allSatisfy { queries[$0] <= AttentionKernels.flashDecodeMaxTokens }
-            && decodesTakeFlash(sequences: rest.count, maxKeys: contexts.max() ?? 0, headDim: headDim, kvHeads: kvHeads)
+        let prefill = queries.contains(where: { Self.usesFlashAttention(queries: $0, headDim: headDim) })
+        if prefill { return true }
+        let rest = queries.filter { $0 < AttentionKernels.flashMinimumQueries }
+        guard !rest.isEmpty, rest.allSatisfy({ $0 <= AttentionKernels.flashDecodeMaxTokens }) else { return false }
+        return decodeFlashSplits(
+            sequences: rest.count, maxKeys: contexts.max() ?? 0, tileRows: rest.max()! * (heads / kvHeads), withPrefill: prefill,
+            headDim: headDim, kvHeads: kvHeads) != nil
     }
 
-    /// Whether `sequences` decodes (each within `flashDecodeMaxTokens`) of at most `maxKeys` keys
-    /// take the flash kernel's grouped mode, which has no split-K (a block per sequence and KV
-    /// head): when those blocks fill the GPU on their own, or when the keys are so few
-    /// (`flashDecodeShortKeys`) that one block reads them as fast as a split would, without the
-    /// split's combine pass. A recorded step's `maxKeys` is the longest context its layout allows.
-    func decodesTakeFlash(sequences: Int, maxKeys: Int, headDim: Int, kvHeads: Int) -> Bool {
-        tuning.flashDecodeAttention && FlashAttentionKernels.supports(headDim: headDim)
-            && (sequences * kvHeads >= tuning.flashDecodeMinBlocksPerSM * device.multiprocessorCount
-                || maxKeys <= tuning.flashDecodeShortKeys)
+    /// How decodes (each within `flashDecodeMaxTokens`) of at most `maxKeys` keys run in the flash
+    /// kernel's grouped mode (a block per sequence and KV head), as the number of blocks each
+    /// block's keys are split over; nil: in the paged kernel instead.
+    /// - One split when the blocks fill the GPU on their own, or when the keys are so few
+    ///   (`flashDecodeShortKeys`) that one block reads them as fast as a split would, without
+    ///   the splits' merge.
+    /// - Otherwise (few sequences, long contexts) decodes of at most 16 rows a tile (the
+    ///   keys-over-warps kernel) split their keys over enough blocks to fill the GPU, merged by
+    ///   `attention_combine`: unless prefill chunks share the step (the merge would cover their
+    ///   rows too), which leaves them to the paged kernel.
+    /// A recorded step's `maxKeys` is the longest context its layout allows.
+    func decodeFlashSplits(sequences: Int, maxKeys: Int, tileRows: Int, withPrefill: Bool, headDim: Int, kvHeads: Int) -> Int? {
+        guard tuning.flashDecodeAttention, FlashAttentionKernels.supports(headDim: headDim) else { return nil }
+        let blocks = sequences * kvHeads
+        if blocks >= tuning.flashDecodeMinBlocksPerSM * device.multiprocessorCount || maxKeys <= tuning.flashDecodeShortKeys { return 1 }
+        guard tuning.flashDecodeSplits, tuning.decodeKeysOverWarps, tileRows <= 16, !withPrefill else { return nil }
+        let target = tuning.decodeSplitBlocksPerSM * device.multiprocessorCount
+        let tiles = (maxKeys + FlashAttentionKernels.keysPerTile - 1) / FlashAttentionKernels.keysPerTile
+        return max(1, min((target + blocks - 1) / blocks, (tiles + FlashAttentionKernels.minSplitTiles - 1) / FlashAttentionKernels.minSplitTiles, 64))
     }
 
     /// The device copy of `metadata`, uploading it only when it differs from the last one.
@@ -244,8 +257,11 @@ extension CUDABackend {
         // long contexts (pagedVisibleKeys hides the flash tokens from it).
         let flash = meta.flashTileCount > 0 && FlashAttentionKernels.supports(headDim: hd)
         let pagedTokens = n - (flash ? meta.flashTokenCount : 0)
-        let decodeFlash = pagedTokens > 0 && meta.decodeTokenCount == n - meta.flashTokenCount
-            && decodesTakeFlash(sequences: meta.decodeTileCount, maxKeys: meta.maxVisibleKeys, headDim: hd, kvHeads: kvHeads)
+        let decodeSplits = pagedTokens > 0 && meta.decodeTokenCount == n - meta.flashTokenCount
+            ? decodeFlashSplits(sequences: meta.decodeTileCount, maxKeys: meta.maxVisibleKeys, tileRows: meta.decodeTileMaxTokens * group,
+                withPrefill: flash, headDim: hd, kvHeads: kvHeads)
+            : nil
+        let decodeFlash = decodeSplits != nil
         if pagedTokens > 0 && !decodeFlash {
             let sharedBytes = AttentionKernels.sharedBytes(group: group, headDim: hd)
             if sharedBytes > 48 << 10 { allowDynamicSharedMemory(kernel, bytes: AttentionKernels.sharedBytes(group: AttentionKernels.maxGroup, headDim: hd)) }
@@ -262,8 +278,10 @@ extension CUDABackend {
         }
         guard flash || decodeFlash else { return }
         // When the flash kernel writes every row, it also writes the bf16 copy the output
-        // projection's GEMM reads, which then skips its conversion pass.
-        let copy = pagedTokens == 0 || decodeFlash ? (weightDType == .bf16 ? gemmInputCopyBuffer(for: out) : nil) : nil
+        // projection's GEMM reads, which then skips its conversion pass (not when its decode
+        // splits leave the rows to attention_combine).
+        let writesEveryRow = pagedTokens == 0 || (decodeFlash && decodeSplits == 1)
+        let copy = writesEveryRow && weightDType == .bf16 ? gemmInputCopyBuffer(for: out) : nil
         // Decode tiles of at most 16 rows (tokens × the GQA group) split their keys over the warps.
         let keysOverWarps = tuning.decodeKeysOverWarps && meta.decodeTileMaxTokens * group <= 16
         func launch(tiles: CUdeviceptr, count: Int, grouped: Bool) {
@@ -275,9 +293,19 @@ extension CUDABackend {
             var arguments = KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache).pointer(tiles).pointer(meta.tables)
                 .tensor(out).pointer(copy ?? 0).int(heads).int(kvHeads).int(metadata.blockSize)
                 .float(scale * 1.4426950408889634)  // log2(e): the kernel works in base 2
-            if !decode { arguments = arguments.int(grouped ? 1 : 0) }
-            module.launch(name, grid: (count, grouped ? kvHeads : heads, 1), block: FlashAttentionKernels.threads,
+            let splits = decode ? decodeSplits ?? 1 : 1
+            var partials: (acc: CUdeviceptr, ml: CUdeviceptr) = (0, 0)
+            if splits > 1 {
+                partials = (scratchBuffer("attention-acc", bytes: n * heads * splits * hd * 4).deviceAddress,
+                            scratchBuffer("attention-ml", bytes: n * heads * splits * 2 * 4).deviceAddress)
+            }
+            if decode { arguments = arguments.int(splits).pointer(partials.acc).pointer(partials.ml) } else { arguments = arguments.int(grouped ? 1 : 0) }
+            module.launch(name, grid: (count, grouped ? kvHeads : heads, splits), block: FlashAttentionKernels.threads,
                 sharedBytes: sharedBytes, arguments)
+            if splits > 1 {
+                module.launch("attention_combine", grid: (n * heads, 1, 1), block: Self.rowThreads(hd),
+                    KernelArguments().pointer(partials.acc).pointer(partials.ml).tensor(out).int(hd).int(splits))
+            }
         }
         if flash { launch(tiles: meta.flashTiles, count: meta.flashTileCount, grouped: false) }
         if decodeFlash { launch(tiles: meta.decodeTiles, count: meta.decodeTileCount, grouped: true) }

@@ -35,6 +35,10 @@ struct CUDATuning: Sendable {
     /// never): four key tiles. Batch 1 with a 144-key cache (llama-bench's tg128), Llama-3-8B
     /// shape on an H100: 166.1 against 164.4 tok/s with five splits and their combine.
     var flashDecodeShortKeys = 256
+    /// Decodes too few to fill the GPU with long contexts split their keys over blocks of the
+    /// flash decode kernel, merged by `attention_combine` (`FLOE_CUDA_FLASH_DECODE_SPLITS=0`:
+    /// the paged kernel takes them, splitting the same way).
+    var flashDecodeSplits = true
     /// The decode kernel loads a key tile's keys and values as two copy groups, overlapping
     /// the values' load with the scores and the next keys' with the value product
     /// (`FLOE_CUDA_DECODE_ATTENTION=joint-loads`: one group, waited for before any math).
@@ -71,6 +75,7 @@ struct CUDATuning: Sendable {
         tuning.decodeKeysOverWarps = environment["FLOE_CUDA_DECODE_ATTENTION"] != "grouped-rows"
         if let blocks = environment["FLOE_CUDA_FLASH_DECODE_MIN_BLOCKS_PER_SM"].flatMap(Int.init) { tuning.flashDecodeMinBlocksPerSM = min(max(blocks, 0), 8) }
         if let keys = environment["FLOE_CUDA_FLASH_DECODE_SHORT_KEYS"].flatMap(Int.init) { tuning.flashDecodeShortKeys = max(keys, 0) }
+        tuning.flashDecodeSplits = environment["FLOE_CUDA_FLASH_DECODE_SPLITS"] != "0"
         tuning.decodeSplitLoads = environment["FLOE_CUDA_DECODE_ATTENTION"] != "joint-loads"
         tuning.pairedGEMMs = environment["FLOE_CUDA_PAIRED_GEMM"] != "0"
         tuning.dependentLaunches = environment["FLOE_CUDA_PDL"] != "0"

@@ -350,7 +350,7 @@ public struct OpChecks {
         compare("ops", "storeKV \(label)", bf16Floats(gpu.readBytes(deviceK)), hostK.floats, relative: 0)
         // Prefill chunks (`usesFlashAttention`) run on tensor cores with bf16 queries and
         // probabilities: bf16 tolerance there, f32 elsewhere.
-        let flash = gpu.attentionUsesFlash(queries: queries, contexts: contexts, headDim: hd, kvHeads: kvHeads)
+        let flash = gpu.attentionUsesFlash(queries: queries, contexts: contexts, headDim: hd, kvHeads: kvHeads, heads: heads)
         compare("ops", "attention \(label)\(flash ? " (flash)" : "")", gpu.readFloats(out), expected.floats,
             relative: flash ? 1e-2 : 2e-5)
     }

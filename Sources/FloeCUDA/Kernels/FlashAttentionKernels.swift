@@ -20,6 +20,9 @@
 enum FlashAttentionKernels {
     static let queriesPerBlock = 64
     static let keysPerTile = 64
+    /// A decode split (`flash_decode_paged_*` with `splits` > 1) takes at least this many key
+    /// tiles (FA_MIN_SPLIT_TILES), so that short contexts keep to one split.
+    static let minSplitTiles = 2
     static let threads = 128
     /// Head sizes with a kernel: a multiple of 32 (the key loop reads two 16-wide k-steps at a
     /// time) up to 128 (the accumulators' registers).
@@ -37,6 +40,7 @@ enum FlashAttentionKernels {
     static let source = #"""
 #define FA_ROWS 64
 #define FA_KEYS 64
+#define FA_MIN_SPLIT_TILES 2
 #define ATT_SPLIT_WARPS 4
 
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
@@ -95,7 +99,8 @@ template <int HD, bool BF, bool PAGED, bool SPLIT_KEYS = false, bool SPLIT_STAGE
 __device__ __forceinline__ void flash_attention_impl(
     const void* q_source, const u16* k_source, const u16* v_source, const float* q_bias, const float* v_bias,
     const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int q_stride, int kv_stride,
-    int block_size, float scale_log2, int causal, int grouped) {
+    int block_size, float scale_log2, int causal, int grouped, int splits = 1, float* partial_acc = nullptr,
+    float* partial_ml = nullptr) {
     constexpr int STRIDE = HD + 8;   // shared row, in 16-bit elements
     constexpr int KSTEPS = HD / 16;  // mma k-steps over the head dimension
     constexpr int DTILES = HD / 8;   // 8-wide output tiles
@@ -118,6 +123,16 @@ __device__ __forceinline__ void flash_attention_impl(
     const int valid_rows = grouped ? rows * group : rows;
     const int kv_end = causal ? min(kv_len, pos0 + rows) : kv_len;
     const int key_tiles = (kv_end + FA_KEYS - 1) / FA_KEYS;
+    // SPLIT_KEYS with `splits` > 1 (decodes too few to fill the GPU, long contexts): block
+    // blockIdx.z takes its share of the key tiles, at least FA_MIN_SPLIT_TILES of them, and
+    // writes unnormalized partials that attention_combine merges (a split without tiles writes
+    // an empty one). Otherwise a block takes all of them.
+    int tile_begin = 0, tile_end = key_tiles;
+    if (SPLIT_KEYS && splits > 1) {
+        const int per_split = max((key_tiles + splits - 1) / splits, FA_MIN_SPLIT_TILES);
+        tile_begin = min((int)blockIdx.z * per_split, key_tiles);
+        tile_end = min(tile_begin + per_split, key_tiles);
+    }
     const int r_lo = (SPLIT_KEYS ? 0 : warp * 16) + g, r_hi = r_lo + 8;
     constexpr int NT = SPLIT_KEYS ? 2 : 8;  // 8-key score tiles per warp and key tile
 
@@ -153,10 +168,10 @@ __device__ __forceinline__ void flash_attention_impl(
     };
     // SPLIT_STAGES (decode): the first tile's keys and values are two copy groups, issued before
     // the queries load so that the two latencies overlap.
-    if (SPLIT_STAGES && key_tiles > 0) {
-        load_tile(0, 0, 1);
+    if (SPLIT_STAGES && tile_begin < tile_end) {
+        load_tile(tile_begin, 0, 1);
         cp_async_commit();
-        load_tile(0, 0, 2);
+        load_tile(tile_begin, 0, 2);
         cp_async_commit();
     }
 
@@ -208,7 +223,7 @@ __device__ __forceinline__ void flash_attention_impl(
     // buffer refilled as soon as every warp is done with it.
     if (!SPLIT_KEYS && key_tiles > 0) load_tile(0, 0, 3);
     if (!SPLIT_KEYS) cp_async_commit();
-    for (int it = 0; it < key_tiles; it++) {
+    for (int it = tile_begin; it < tile_end; it++) {
         if constexpr (SPLIT_STAGES) {
             cp_async_wait_one();  // this tile's keys (its values may still be in flight)
         } else if constexpr (SPLIT_KEYS) {
@@ -283,7 +298,7 @@ __device__ __forceinline__ void flash_attention_impl(
         l[1] += sum[1];
         if constexpr (SPLIT_STAGES) {
             __syncthreads();  // every warp has read the keys: the buffer takes the next tile's
-            if (it + 1 < key_tiles) load_tile(it + 1, 0, 1);
+            if (it + 1 < tile_end) load_tile(it + 1, 0, 1);
             cp_async_commit();    // (an empty group after the last tile keeps the count)
             cp_async_wait_one();  // this tile's values
             __syncthreads();
@@ -305,7 +320,7 @@ __device__ __forceinline__ void flash_attention_impl(
         }
         __syncthreads();  // the next iteration's load overwrites this stage (SPLIT_KEYS) or the other
         if constexpr (SPLIT_STAGES) {
-            if (it + 1 < key_tiles) {
+            if (it + 1 < tile_end) {
                 load_tile(it + 1, 0, 2);
                 cp_async_commit();
             }
@@ -350,6 +365,14 @@ __device__ __forceinline__ void flash_attention_impl(
                 }
             }
             const int h = head_of(r);
+            if (splits > 1) {
+                // attention_combine's layout, [query head][split][HD] and (max, sum), the max in
+                // natural-log units as the paged kernel writes it.
+                const size_t p = ((size_t)(row0 + token_of(r)) * heads + h) * splits + blockIdx.z;
+                partial_acc[p * HD + c] = value;
+                if (c == 0) { partial_ml[2 * p] = top * 0.69314718f; partial_ml[2 * p + 1] = sum; }
+                continue;
+            }
             float x = sum > 0.f ? value / sum : 0.f;
             if (v_bias) x += v_bias[(size_t)h * HD + c];
             const size_t at = (size_t)(row0 + token_of(r)) * out_stride + (size_t)h * HD + c;
@@ -392,13 +415,15 @@ FLOE_FLASH_PAGED(flash_attention_paged_128, 128, 3)
 
 // Decode tiles of at most 16 (token, head) rows, grouped by KV head, keys split over the warps.
 // Four blocks an SM (128 registers, no spill at head size 128).
+// `splits` > 1: blockIdx.z is the split, and the block writes partials for attention_combine.
 #define FLOE_FLASH_DECODE(NAME, HD, STAGES) \
     extern "C" __global__ void __launch_bounds__(128, 4) NAME(const float* q, const u16* key_cache, const u16* value_cache, \
-        const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int block_size, float scale_log2) { \
+        const int* tiles, const int* tables, float* out32, u16* out16, int heads, int kv_heads, int block_size, float scale_log2, \
+        int splits, float* partial_acc, float* partial_ml) { \
         dependent_launch_wait(); \
         dependent_launch_trigger(); \
         flash_attention_impl<HD, true, true, true, STAGES>(q, key_cache, value_cache, nullptr, nullptr, tiles, tables, out32, out16, heads, \
-            kv_heads, heads * HD, kv_heads * HD, block_size, scale_log2, 1, 1); }
+            kv_heads, heads * HD, kv_heads * HD, block_size, scale_log2, 1, 1, splits, partial_acc, partial_ml); }
 FLOE_FLASH_DECODE(flash_decode_paged_32, 32, true)
 FLOE_FLASH_DECODE(flash_decode_paged_64, 64, true)
 FLOE_FLASH_DECODE(flash_decode_paged_96, 96, true)
