@@ -215,7 +215,8 @@ __device__ __forceinline__ void flash_attention_impl(
     // SPLIT_KEYS (decode) keeps one stage: half the shared memory, so that four blocks share an
     // SM and a batch of 64 decodes × 8 KV heads runs in one wave; the other blocks hide the loads.
     // Splitting the keys over more blocks (merged like the paged kernel's split-K) was slower at
-    // 64 decodes of ~130 keys: 40.2 + 4.6 µs per layer with two splits, against 30.1 µs.
+    // 64 decodes of ~130 keys: 40.2 + 4.6 µs per layer with two splits, against 30.1 µs; splits
+    // serve only decodes too few to fill the GPU (`splits` above).
     //
     // SPLIT_STAGES (decode, one stage) overlaps the loads with the math all the same: a tile's
     // values load while its scores and softmax are computed, and the next tile's keys while its
