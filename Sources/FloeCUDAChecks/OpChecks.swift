@@ -384,7 +384,8 @@ public struct OpChecks {
 
     /// Q/K/V projections, RoPE and the cache write as one op (`projectQKVAndStoreKV`: with more
     /// than `gemvMaxTokens` rows one stacked GEMM whose output `rope_store_kv` reads) against the
-    /// reference's linears, rope, rope, storeKV.
+    /// reference's linears, rope, rope, storeKV. With more than one row, the last row pads the
+    /// batch as a recorded step's padding does (slot -1): its outputs are written, the cache not.
     mutating func projectQKVAndStoreKV(n: Int, heads: Int, kvHeads: Int, hd: Int, biases withBiases: Bool, style: RoPEStyle) {
         let d = heads * hd, widths = [heads * hd, kvHeads * hd, kvHeads * hd]
         let weights = widths.map { bf16Weights([$0, d]) }
@@ -392,7 +393,12 @@ public struct OpChecks {
         let x = random.normals(n * d)
         let blockSize = 16, blocks = (n + blockSize - 1) / blockSize + 1, slots = blocks * blockSize
         let table = (0..<blocks).map { Int32($0) }.shuffled(using: &random)
-        let metadata = AttentionMetadata(sequences: [.init(queryTokens: 0..<n, contextLength: n, blockTable: table)], blockSize: blockSize)
+        var metadata = AttentionMetadata(sequences: [.init(queryTokens: 0..<n, contextLength: n, blockTable: table)], blockSize: blockSize)
+        if n > 1 {
+            var slotMapping = metadata.slotMapping
+            slotMapping[n - 1] = -1
+            metadata = AttentionMetadata(sequences: metadata.sequences, slotMapping: slotMapping, blockSize: blockSize)
+        }
         let positions = (0..<n).map { Int32($0 * 7 + 3) }
         let frequencies = (0..<hd / 2).map { Float(pow(500_000.0, -2.0 * Double($0) / Double(hd))) }
         let positionsHost = Tensor(int32: positions, shape: [n]), frequenciesHost = host(frequencies, [hd / 2])
