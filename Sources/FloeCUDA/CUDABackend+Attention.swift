@@ -55,12 +55,11 @@ extension CUDABackend {
     /// in its grouped mode. For checks, which compare at bf16 tolerance then.
     public func attentionUsesFlash(queries: [Int], contexts: [Int], headDim: Int, kvHeads: Int, heads: Int) -> Bool {
         guard FlashAttentionKernels.supports(headDim: headDim) else { return false }
-        let prefill = queries.contains(where: { Self.usesFlashAttention(queries: $0, headDim: headDim) })
-        if prefill { return true }
+        if queries.contains(where: { Self.usesFlashAttention(queries: $0, headDim: headDim) }) { return true }
         let rest = queries.filter { $0 < AttentionKernels.flashMinimumQueries }
         guard !rest.isEmpty, rest.allSatisfy({ $0 <= AttentionKernels.flashDecodeMaxTokens }) else { return false }
         return decodeFlashSplits(
-            sequences: rest.count, maxKeys: contexts.max() ?? 0, tileRows: rest.max()! * (heads / kvHeads), withPrefill: prefill,
+            sequences: rest.count, maxKeys: contexts.max() ?? 0, tileRows: rest.max()! * (heads / kvHeads), withPrefill: false,
             headDim: headDim, kvHeads: kvHeads) != nil
     }
 
@@ -244,13 +243,6 @@ extension CUDABackend {
         // A fixed layout's splits depend on the longest context it allows, not this step's, so
         // each token divides its own keys among them (0: the kernel's per-token split).
         let keysPerSplit = meta.isFixed ? 0 : (meta.maxVisibleKeys + splits - 1) / splits
-        let partialAcc: CUdeviceptr, partialML: CUdeviceptr
-        if splits > 1 {
-            partialAcc = scratchBuffer("attention-acc", bytes: n * heads * splits * hd * 4).deviceAddress
-            partialML = scratchBuffer("attention-ml", bytes: n * heads * splits * 2 * 4).deviceAddress
-        } else {
-            (partialAcc, partialML) = (0, 0)
-        }
         // Prefill chunks take the flash kernel when the head size has one. The other sequences
         // (decodes) take its grouped mode — a block per sequence and KV head, the group's query
         // heads as rows — when that alone fills the GPU; else the paged kernel, which splits
@@ -263,18 +255,16 @@ extension CUDABackend {
             : nil
         let decodeFlash = decodeSplits != nil
         if pagedTokens > 0 && !decodeFlash {
+            let partials = splitPartials(tokens: n, heads: heads, headDim: hd, splits: splits)
             let sharedBytes = AttentionKernels.sharedBytes(group: group, headDim: hd)
             if sharedBytes > 48 << 10 { allowDynamicSharedMemory(kernel, bytes: AttentionKernels.sharedBytes(group: AttentionKernels.maxGroup, headDim: hd)) }
             module.launch(kernel, grid: (n, kvHeads, splits), block: AttentionKernels.warps * 32,
                 sharedBytes: sharedBytes,
                 KernelArguments().tensor(query).tensor(keyCache).tensor(valueCache)
                     .pointer(flash ? meta.pagedVisibleKeys : meta.visibleKeys)
-                    .pointer(meta.tableOffsets).pointer(meta.tables).tensor(out).pointer(partialAcc).pointer(partialML)
+                    .pointer(meta.tableOffsets).pointer(meta.tables).tensor(out).pointer(partials.acc).pointer(partials.ml)
                     .int(heads).int(kvHeads).int(hd).int(metadata.blockSize).float(scale).int(splits).int(keysPerSplit))
-            if splits > 1 {
-                module.launch("attention_combine", grid: (n * heads, 1, 1), block: Self.rowThreads(hd),
-                    KernelArguments().pointer(partialAcc).pointer(partialML).tensor(out).int(hd).int(splits))
-            }
+            combineSplits(partials, tokens: n, heads: heads, headDim: hd, splits: splits, into: out)
         }
         guard flash || decodeFlash else { return }
         // When the flash kernel writes every row, it also writes the bf16 copy the output
@@ -294,21 +284,31 @@ extension CUDABackend {
                 .tensor(out).pointer(copy ?? 0).int(heads).int(kvHeads).int(metadata.blockSize)
                 .float(scale * 1.4426950408889634)  // log2(e): the kernel works in base 2
             let splits = decode ? decodeSplits ?? 1 : 1
-            var partials: (acc: CUdeviceptr, ml: CUdeviceptr) = (0, 0)
-            if splits > 1 {
-                partials = (scratchBuffer("attention-acc", bytes: n * heads * splits * hd * 4).deviceAddress,
-                            scratchBuffer("attention-ml", bytes: n * heads * splits * 2 * 4).deviceAddress)
-            }
+            let partials = splitPartials(tokens: n, heads: heads, headDim: hd, splits: splits)
             if decode { arguments = arguments.int(splits).pointer(partials.acc).pointer(partials.ml) } else { arguments = arguments.int(grouped ? 1 : 0) }
             module.launch(name, grid: (count, grouped ? kvHeads : heads, splits), block: FlashAttentionKernels.threads,
                 sharedBytes: sharedBytes, arguments)
-            if splits > 1 {
-                module.launch("attention_combine", grid: (n * heads, 1, 1), block: Self.rowThreads(hd),
-                    KernelArguments().pointer(partials.acc).pointer(partials.ml).tensor(out).int(hd).int(splits))
-            }
+            combineSplits(partials, tokens: n, heads: heads, headDim: hd, splits: splits, into: out)
         }
         if flash { launch(tiles: meta.flashTiles, count: meta.flashTileCount, grouped: false) }
         if decodeFlash { launch(tiles: meta.decodeTiles, count: meta.decodeTileCount, grouped: true) }
         if let copy { offerGEMMInput(of: out, copy: copy, dtype: .bf16) }
+    }
+
+    /// Scratch for the partial results of attention split `splits` ways (per query head and
+    /// split: head-size unnormalized outputs, then max and sum); none for one split.
+    private func splitPartials(tokens n: Int, heads: Int, headDim hd: Int, splits: Int) -> (acc: CUdeviceptr, ml: CUdeviceptr) {
+        guard splits > 1 else { return (0, 0) }
+        return (scratchBuffer("attention-acc", bytes: n * heads * splits * hd * 4).deviceAddress,
+                scratchBuffer("attention-ml", bytes: n * heads * splits * 2 * 4).deviceAddress)
+    }
+
+    /// Merges `splitPartials` into `out` (`attention_combine`); nothing for one split.
+    private func combineSplits(
+        _ partials: (acc: CUdeviceptr, ml: CUdeviceptr), tokens n: Int, heads: Int, headDim hd: Int, splits: Int, into out: Tensor
+    ) {
+        guard splits > 1 else { return }
+        module.launch("attention_combine", grid: (n * heads, 1, 1), block: Self.rowThreads(hd),
+            KernelArguments().pointer(partials.acc).pointer(partials.ml).tensor(out).int(hd).int(splits))
     }
 }

@@ -210,28 +210,27 @@ extension CUDABackend {
     ) {
         let n = x.shape.rowCount
         let outs = [query, key, value].map { $0.reshaped([n, $0.elementCount / max(n, 1)]) }
-        guard weights.count == 3, sharesGEMMInput(x, weights) else {
-            linears(x, weights: weights, biases: biases, into: outs)
-            return ropeAndStoreKV(query: query, key: key, value: value, positions: positions, inverseFrequencies: inverseFrequencies,
-                style: style, keyCache: keyCache, valueCache: valueCache, metadata: metadata)
-        }
-        device.bind()
-        let input = gemmInput(x, weightDType: weights[0].dtype)
-        guard let stacked = stackedGEMM(input: input, rows: n, weights: weights, biases: biases, into: outs) else {
+        if weights.count == 3, sharesGEMMInput(x, weights) {
+            device.bind()
+            let input = gemmInput(x, weightDType: weights[0].dtype)
+            if let stacked = stackedGEMM(input: input, rows: n, weights: weights, biases: biases, into: outs) {
+                let widths = outs.map { $0.shape.last }, total = widths.reduce(0, +)
+                let base = stacked.deviceAddress
+                let inputs = RopeInputs(
+                    query: base, key: base + UInt64(widths[0] * 4), value: base + UInt64((widths[0] + widths[1]) * 4),
+                    queryStride: total, keyValueStride: total,
+                    queryBias: biases[0]?.deviceAddress ?? 0, keyBias: biases[1]?.deviceAddress ?? 0, valueBias: biases[2]?.deviceAddress ?? 0,
+                    queryOut: query.deviceAddress, keyOut: key.deviceAddress, valueOut: value.deviceAddress)
+                return launchRopeAndStoreKV(inputs, tokens: n, heads: query.shape[1], kvHeads: key.shape[1], headDim: query.shape[2],
+                    positions: positions, inverseFrequencies: inverseFrequencies, style: style, keyCache: keyCache, valueCache: valueCache,
+                    metadata: metadata)
+            }
             separateGEMMs(input: input, rows: n, weights: weights, biases: biases, into: outs)
-            return ropeAndStoreKV(query: query, key: key, value: value, positions: positions, inverseFrequencies: inverseFrequencies,
-                style: style, keyCache: keyCache, valueCache: valueCache, metadata: metadata)
+        } else {
+            linears(x, weights: weights, biases: biases, into: outs)
         }
-        let widths = outs.map { $0.shape.last }, total = widths.reduce(0, +)
-        let base = stacked.deviceAddress
-        let inputs = RopeInputs(
-            query: base, key: base + UInt64(widths[0] * 4), value: base + UInt64((widths[0] + widths[1]) * 4),
-            queryStride: total, keyValueStride: total,
-            queryBias: biases[0]?.deviceAddress ?? 0, keyBias: biases[1]?.deviceAddress ?? 0, valueBias: biases[2]?.deviceAddress ?? 0,
-            queryOut: query.deviceAddress, keyOut: key.deviceAddress, valueOut: value.deviceAddress)
-        launchRopeAndStoreKV(inputs, tokens: n, heads: query.shape[1], kvHeads: key.shape[1], headDim: query.shape[2],
-            positions: positions, inverseFrequencies: inverseFrequencies, style: style, keyCache: keyCache, valueCache: valueCache,
-            metadata: metadata)
+        ropeAndStoreKV(query: query, key: key, value: value, positions: positions, inverseFrequencies: inverseFrequencies,
+            style: style, keyCache: keyCache, valueCache: valueCache, metadata: metadata)
     }
 
     public func gatedLinear(_ x: Tensor, gate: Tensor, up: Tensor, scratch: Tensor, into out: Tensor) {

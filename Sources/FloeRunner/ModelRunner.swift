@@ -32,14 +32,9 @@ public final class ModelRunner: ModelExecutor {
     public func execute(_ output: SchedulerOutput) throws -> ModelRunnerOutput {
         let profiler = StepProfiler.shared
         guard profiler.enabled else { return try executeStep(output) }
-        let start = ContinuousClock.now
-        if let previousEnd = previousStepEnd { profiler.add("between steps", seconds: Self.seconds(start - previousEnd)) }
+        if let previousStepEnd { profiler.add("between steps", since: previousStepEnd) }
         defer { previousStepEnd = ContinuousClock.now }
         return try profiler.measure("step (runner)") { () throws -> ModelRunnerOutput in try executeStep(output) }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     private func executeStep(_ output: SchedulerOutput) throws -> ModelRunnerOutput {
@@ -86,7 +81,7 @@ public final class ModelRunner: ModelExecutor {
             attention: AttentionMetadata(sequences: sequences, blockSize: cache.blockSize),
             logitRows: logitRows.isEmpty ? [tokens.count - 1] : logitRows)
         let profiler = StepProfiler.shared
-        if let stepStart { profiler.add("batch (host)", seconds: Self.seconds(ContinuousClock.now - stepStart)) }
+        if let stepStart { profiler.add("batch (host)", since: stepStart) }
         let logits = try profiler.measure("forward (enqueue)") { () throws -> Tensor in try model.forward(batch, cache: cache) }
         guard !logitRows.isEmpty else { return ModelRunnerOutput(sampledTokens: [:]) }
 

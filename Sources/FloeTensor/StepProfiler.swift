@@ -25,17 +25,15 @@ public final class StepProfiler: Sendable {
     public func measure<T, E: Error>(_ phase: StaticString, _ body: () throws(E) -> T) throws(E) -> T {
         guard enabled else { return try body() }
         let start = ContinuousClock.now
-        defer {
-            let elapsed = ContinuousClock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            totals.withLock { $0["\(phase)", default: (0, 0)].calls += 1; $0["\(phase)", default: (0, 0)].seconds += seconds }
-        }
+        defer { add(phase, since: start) }
         return try body()
     }
 
-    /// Adds `seconds`, measured elsewhere, to `phase`.
-    public func add(_ phase: StaticString, seconds: Double) {
+    /// Adds the time from `start` to now, measured elsewhere, to `phase`.
+    public func add(_ phase: StaticString, since start: ContinuousClock.Instant) {
         guard enabled else { return }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         totals.withLock { $0["\(phase)", default: (0, 0)].calls += 1; $0["\(phase)", default: (0, 0)].seconds += seconds }
     }
 
